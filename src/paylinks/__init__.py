@@ -1,0 +1,3 @@
+"""paylinks: self-hostable payment links."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,282 @@
+"""Paying a link: attempts, payments, settlement. Exactly once, whatever happens.
+
+The order is that of the most trusted payment APIs:
+1. under a lock on the link, check it can be paid and write the attempt ("processing");
+2. call the processor with an idempotency key derived from the attempt (no lock held);
+3. under the lock again, record the result: payment, sales receipt, emails.
+A crash between 2 and 3 leaves the attempt "processing"; asking the processor for
+the key's outcome finishes it (``attempt_record_result`` is idempotent).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from paylinks.checkout.models import Attempt, Method, Payment
+from paylinks.links.models import PaymentLink
+from paylinks.processors.base import BankDetails, CardDetails, ChargeResult, get_processor
+from paylinks.processors.sandbox import card_brand
+
+log = logging.getLogger(__name__)
+
+
+class PaymentRefused(Exception):
+    """The link cannot take this payment now; ``code`` is stable, ``message`` for people."""
+
+    MESSAGES = {
+        "inactive": _("This payment link is not accepting payments."),
+        "method_not_allowed": _("This payment method is not offered for this link."),
+        "in_progress": _("A payment for this link is already being processed."),
+        "processor_unavailable": _("The payment could not be processed. Try again."),
+    }
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(str(self.MESSAGES[code]))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    line1: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+
+
+DELIVERY_FIELDS = (
+    "delivery_line1",
+    "delivery_city",
+    "delivery_region",
+    "delivery_postal_code",
+    "delivery_country",
+)
+
+
+def _delivery_fields(delivery: Delivery | None) -> dict[str, str]:
+    if delivery is None:
+        return {}
+    return {
+        "delivery_line1": delivery.line1.strip(),
+        "delivery_city": delivery.city.strip(),
+        "delivery_region": delivery.region.strip(),
+        "delivery_postal_code": delivery.postal_code.strip(),
+        "delivery_country": delivery.country.strip().upper(),
+    }
+
+
+def _lock_link(link_pk: int) -> PaymentLink:
+    return PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_pk)
+
+
+def _holds(link: PaymentLink) -> int:
+    """Payments made or under way that count against a link's limit."""
+    paid_or_pending = link.payments.filter(
+        status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING]
+    ).count()
+    in_flight = link.attempts.filter(outcome=Attempt.Outcome.PROCESSING).count()
+    return paid_or_pending + in_flight
+
+
+def link_pay(
+    *,
+    link: PaymentLink,
+    method: str,
+    payer_name: str,
+    payer_email: str,
+    payer_language: str,
+    card: CardDetails | None = None,
+    bank: BankDetails | None = None,
+    delivery: Delivery | None = None,
+    client_ip: str | None = None,
+) -> Attempt:
+    """Try to pay ``link``; returns the finished attempt. Raises PaymentRefused."""
+    processor = get_processor()
+    with transaction.atomic():
+        locked = _lock_link(link.pk)
+        if not (locked.accepts_payments and locked.merchant.can_take_payments):
+            raise PaymentRefused("inactive")
+        if method not in locked.methods:
+            raise PaymentRefused("method_not_allowed")
+        limit = 1 if locked.kind == PaymentLink.Kind.SINGLE else locked.max_payments
+        if limit is not None and _holds(locked) >= limit:
+            raise PaymentRefused("in_progress")
+        attempt = Attempt.objects.create(
+            link=locked,
+            merchant=locked.merchant,
+            method=method,
+            payer_name=payer_name.strip(),
+            payer_email=payer_email.strip(),
+            payer_language=payer_language,
+            amount=locked.amount,
+            currency=locked.currency,
+            processor=processor.name,
+            client_ip=client_ip,
+            card_last4=card.number[-4:] if card else "",
+            card_brand=card_brand(card.number) if card and card.number.isdigit() else "",
+            bank_last4=bank.account_number[-4:] if bank else "",
+            **_delivery_fields(delivery if locked.collect_delivery else None),
+        )
+    try:
+        if method == Method.CARD:
+            assert card is not None
+            result = processor.charge_card(
+                amount=attempt.amount,
+                currency=attempt.currency,
+                card=card,
+                idempotency_key=attempt.idempotency_key,
+            )
+        else:
+            assert bank is not None
+            result = processor.start_bank_transfer(
+                amount=attempt.amount,
+                currency=attempt.currency,
+                bank=bank,
+                idempotency_key=attempt.idempotency_key,
+            )
+    except Exception as exc:
+        # The attempt stays "processing": reconciliation asks the processor later.
+        log.exception("processor call failed for %s", attempt.public_id)
+        raise PaymentRefused("processor_unavailable") from exc
+    return attempt_record_result(attempt=attempt, result=result)
+
+
+def _refresh_link_state(link: PaymentLink) -> None:
+    """Derive the link's state from its payments (the link row is locked by the caller)."""
+    counted = link.payments.filter(status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING])
+    if link.kind == PaymentLink.Kind.SINGLE:
+        if counted.filter(status=Payment.Status.SUCCEEDED).exists():
+            state = PaymentLink.State.PAID
+        elif counted.exists():
+            state = PaymentLink.State.PROCESSING
+        else:
+            state = PaymentLink.State.OPEN
+    elif link.max_payments is not None and counted.count() >= link.max_payments:
+        state = PaymentLink.State.LIMIT_REACHED
+    else:
+        state = PaymentLink.State.OPEN
+    if state != link.state:
+        link.state = state
+        link.save(update_fields=["state", "updated_at"])
+
+
+def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
+    """Record what the processor answered for an attempt. Idempotent: a finished attempt
+    is returned as it is, so recovery and a late answer can both call it."""
+    from paylinks.notifications.services import payment_notify_received
+
+    with transaction.atomic():
+        link = _lock_link(attempt.link_id)
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.outcome != Attempt.Outcome.PROCESSING:
+            return attempt
+        attempt.processor_ref = result.reference
+        attempt.failure_code = result.failure_code
+        attempt.card_brand = result.card_brand or attempt.card_brand
+        attempt.card_last4 = result.card_last4 or attempt.card_last4
+        attempt.card_exp_month = result.card_exp_month
+        attempt.card_exp_year = result.card_exp_year
+        attempt.bank_last4 = result.bank_last4 or attempt.bank_last4
+        attempt.completed_at = timezone.now()
+        attempt.outcome = {
+            "succeeded": Attempt.Outcome.SUCCEEDED,
+            "pending": Attempt.Outcome.PENDING,
+        }.get(result.status, Attempt.Outcome.FAILED)
+        attempt.save()
+        if attempt.outcome == Attempt.Outcome.FAILED:
+            return attempt
+        payment = Payment.objects.create(
+            link=link,
+            merchant=link.merchant,
+            attempt=attempt,
+            status=Payment.Status.SUCCEEDED
+            if attempt.outcome == Attempt.Outcome.SUCCEEDED
+            else Payment.Status.PENDING,
+            amount=attempt.amount,
+            currency=attempt.currency,
+            payer_name=attempt.payer_name,
+            payer_email=attempt.payer_email,
+            payer_language=attempt.payer_language,
+            method=attempt.method,
+            card_brand=attempt.card_brand,
+            card_last4=attempt.card_last4,
+            card_exp_month=attempt.card_exp_month,
+            card_exp_year=attempt.card_exp_year,
+            bank_last4=attempt.bank_last4,
+            processor_ref=result.reference,
+            delivery_status=Payment.Delivery.TO_DELIVER if link.collect_delivery else "",
+            settled_at=timezone.now() if attempt.outcome == Attempt.Outcome.SUCCEEDED else None,
+            **{name: getattr(attempt, name) for name in DELIVERY_FIELDS},
+        )
+        _refresh_link_state(link)
+        if payment.status == Payment.Status.SUCCEEDED:
+            _book(payment)
+        else:
+            from paylinks.checkout.tasks import settle_payment
+
+            settle_payment.using(run_after=_settle_check_time()).enqueue(payment_id=payment.pk)
+        payment_notify_received(payment=payment)
+    return attempt
+
+
+def _settle_check_time():  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    return timezone.now() + timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
+
+
+def _book(payment: Payment) -> None:
+    from paylinks.receipts.services import receipt_create
+
+    receipt_create(payment=payment)
+
+
+def payment_settle(*, payment: Payment) -> Payment:
+    """Ask the processor about a pending bank transfer and record a settlement or failure."""
+    from paylinks.notifications.services import payment_notify_failed, payment_notify_settled
+
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    result = get_processor().refresh(reference=payment.processor_ref)
+    with transaction.atomic():
+        link = _lock_link(payment.link_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != Payment.Status.PENDING or result.status == "pending":
+            if result.status == "pending":
+                from paylinks.checkout.tasks import settle_payment
+
+                settle_payment.using(run_after=_settle_check_time()).enqueue(payment_id=payment.pk)
+            return payment
+        if result.status == "succeeded":
+            payment.status = Payment.Status.SUCCEEDED
+            payment.settled_at = timezone.now()
+            payment.save(update_fields=["status", "settled_at"])
+            Attempt.objects.filter(pk=payment.attempt_id).update(outcome=Attempt.Outcome.SUCCEEDED)
+            _refresh_link_state(link)
+            _book(payment)
+            payment_notify_settled(payment=payment)
+        else:
+            payment.status = Payment.Status.FAILED
+            payment.failure_code = result.failure_code
+            payment.save(update_fields=["status", "failure_code"])
+            Attempt.objects.filter(pk=payment.attempt_id).update(
+                outcome=Attempt.Outcome.FAILED, failure_code=result.failure_code
+            )
+            _refresh_link_state(link)
+            payment_notify_failed(payment=payment)
+    return payment
+
+
+def payment_mark_delivered(*, payment: Payment) -> Payment:
+    if payment.delivery_status != Payment.Delivery.TO_DELIVER:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(_("This payment has nothing to deliver."))
+    payment.delivery_status = Payment.Delivery.DELIVERED
+    payment.delivered_at = timezone.now()
+    payment.save(update_fields=["delivery_status", "delivered_at"])
+    return payment

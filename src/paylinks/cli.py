@@ -1,0 +1,261 @@
+"""The ``paylinks`` command: serve, worker, migrate, demo, createmerchant, manage."""
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paylinks.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    _manage("migrate", "--no-input")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("db_worker", interval=args.interval, reload=False, startup_delay=False)
+    return 0
+
+
+def _serve(host: str, port: int, workers: int, worker: bool) -> int:
+    """Gunicorn in front, the task worker beside it; stop both together."""
+    _django()
+    _manage("migrate", "--no-input", verbosity=0)
+    from django.conf import settings
+
+    print(f"paylinks: serving on http://{host}:{port} (base URL {settings.BASE_URL})")
+    print(f"paylinks: data directory {settings.DATA_DIR}; processor {settings.PROCESSOR}")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="paylinks.settings")
+    procs: list[subprocess.Popen[Any]] = []
+    if worker:
+        procs.append(subprocess.Popen([sys.executable, "-m", "paylinks.cli", "worker"], env=env))
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "paylinks.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--forwarded-allow-ips",
+                os.environ.get("PAYLINKS_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            ],
+            env=env,
+        )
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        # If either process exits, stop the other: a half-running service is worse.
+        while all(p.poll() is None for p in procs):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                procs[-1].wait(timeout=1)
+    finally:
+        stop(0, None)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return procs[-1].returncode or 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve(args.host, args.port, args.workers, not args.no_worker)
+
+
+DEMO_EMAIL = "demo@paylinks.localhost"
+DEMO_PASSWORD = "demo-paylinks-2026"
+
+
+def _create_demo() -> None:
+    """A demo merchant with an approved sandbox account and links of each kind (once)."""
+    from paylinks.links.services import link_create
+    from paylinks.merchants.models import User
+    from paylinks.merchants.services import merchant_signup, payments_account_apply
+
+    user = User.objects.filter(email=DEMO_EMAIL).first()
+    if user is not None:
+        return
+    user = merchant_signup(
+        business_name="Boulangerie Démo",
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        locale="fr",
+        currency="CAD",
+    )
+    merchant = user.merchant
+    assert merchant is not None
+    payments_account_apply(
+        merchant=merchant,
+        legal_name="Boulangerie Démo inc.",
+        country="CA",
+        business_type="corporation",
+        institution_number="001",
+        transit_number="00011",
+        account_number="1234567",
+    )
+    link_create(
+        merchant=merchant,
+        kind="multi",
+        amount=1250,
+        description="Boîte de 6 croissants / Box of 6 croissants",
+        allow_bank_transfer=True,
+    )
+    link_create(
+        merchant=merchant,
+        kind="multi",
+        amount=4500,
+        description="Gâteau d'anniversaire livré / Birthday cake, delivered",
+        collect_delivery=True,
+        max_payments=20,
+    )
+    link_create(
+        merchant=merchant,
+        kind="single",
+        amount=30000,
+        description="Acompte traiteur / Catering deposit",
+        customer_name="Camille Tremblay",
+        customer_email="camille@example.com",
+        allow_bank_transfer=True,
+    )
+    link_create(
+        merchant=merchant,
+        kind="single",
+        amount=2599,
+        description="Commande spéciale / Special order",
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django()
+    _manage("migrate", "--no-input", verbosity=0)
+    _create_demo()
+    from django.conf import settings
+
+    print("paylinks demo")
+    print(f"  log in at {settings.BASE_URL}/login/")
+    print(f"  email:    {DEMO_EMAIL}")
+    print(f"  password: {DEMO_PASSWORD}")
+    return _serve(args.host, args.port, args.workers, not args.no_worker)
+
+
+def cmd_createmerchant(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from paylinks.merchants.services import merchant_signup
+
+    try:
+        user = merchant_signup(
+            business_name=args.business_name,
+            email=args.email,
+            password=args.password,
+            locale=args.locale,
+            currency=args.currency,
+        )
+    except ValidationError as e:
+        for field, messages in e.message_dict.items():
+            for message in messages:
+                print(f"error: {field}: {message}", file=sys.stderr)
+        return 2
+    merchant = user.merchant
+    assert merchant is not None
+    print(f"created merchant {merchant.public_id} {merchant.business_name!r}")
+    print(f"  user {user.email}, language {user.locale}, currency {merchant.currency}")
+    print("  next: log in and apply for a payments account")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["paylinks manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paylinks",
+        description="Payment links: share a link, get paid, find the sales receipt.",
+        epilog="Configuration comes from PAYLINKS_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def serve_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on")
+        p.add_argument("--workers", type=int, default=2, help="web worker processes")
+        p.add_argument(
+            "--no-worker", action="store_true", help="do not run the background task worker"
+        )
+
+    p = sub.add_parser("serve", help="migrate if needed, then run the web server and worker")
+    serve_options(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="like serve, with a demo merchant and links (created once)")
+    serve_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("worker", help="run the background task worker (emails, settlements)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="create or update the database tables")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("createmerchant", help="create a merchant and its first user")
+    p.add_argument("--business-name", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--locale", choices=["fr", "en"], default="en")
+    p.add_argument("--currency", default="CAD")
+    p.set_defaults(func=cmd_createmerchant)
+
+    p = sub.add_parser("manage", help="run a Django management command (operators)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from paylinks.links.models import PaymentLink
+from paylinks.money import AmountError, parse_amount
+
+
+class LinkForm(forms.Form):
+    """Translates the merchant's typing into service arguments (amount in minor units)."""
+
+    amount = forms.CharField(
+        label=_("Amount"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    description = forms.CharField(
+        label=_("Description"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    show_business_name = forms.BooleanField(
+        label=_("Show my business name on the payment page"), required=False
+    )
+    allow_card = forms.BooleanField(label=_("Credit or debit card"), required=False)
+    allow_bank_transfer = forms.BooleanField(label=_("Bank transfer"), required=False)
+    collect_delivery = forms.BooleanField(
+        label=_("I sell a product and deliver it after being paid"),
+        required=False,
+        help_text=_("The payment page then asks for a delivery address."),
+    )
+    customer_name = forms.CharField(label=_("Customer name"), max_length=200, required=False)
+    customer_email = forms.EmailField(label=_("Customer email"), required=False)
+    customer_phone = forms.CharField(label=_("Customer phone"), max_length=30, required=False)
+    expires_on = forms.DateField(
+        label=_("Expiry date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Optional. The link stops accepting payments after this day."),
+    )
+    max_payments = forms.IntegerField(
+        label=_("Maximum number of payments"),
+        required=False,
+        min_value=1,
+        help_text=_("Optional. Leave empty for no limit."),
+    )
+    inactive_message = forms.CharField(
+        label=_("Message shown when the link is no longer active"),
+        max_length=500,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, kind: str, currency: str, language: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.kind, self.currency, self.language = kind, currency, language
+        self.fields["amount"].help_text = _("In %(currency)s, for example %(example)s") % {
+            "currency": currency,
+            "example": "12,50" if language.startswith("fr") else "12.50",
+        }
+        if kind == PaymentLink.Kind.MULTI:
+            for name in ("customer_name", "customer_email", "customer_phone"):
+                del self.fields[name]
+        else:
+            del self.fields["max_payments"]
+
+    def clean_amount(self) -> int:
+        try:
+            return parse_amount(self.cleaned_data["amount"], self.currency, self.language)
+        except AmountError as e:
+            raise forms.ValidationError(str(e), code=e.code) from e
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.setdefault("max_payments", None)
+        return data

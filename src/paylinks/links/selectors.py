@@ -1,0 +1,57 @@
+"""Reads of payment links that carry rules (statuses, counts, filters)."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from paylinks.links.models import PaymentLink
+from paylinks.merchants.models import Merchant
+
+SUCCEEDED = "succeeded"
+PENDING = "pending"
+
+
+def link_is_used(*, link: PaymentLink) -> bool:
+    """Used = a payment was made or is pending through it."""
+    return link.payments.filter(status__in=[SUCCEEDED, PENDING]).exists()
+
+
+def _with_totals(qs: QuerySet[PaymentLink]) -> QuerySet[PaymentLink]:
+    paid = Q(payments__status=SUCCEEDED)
+    return qs.annotate(
+        payments_count=Count("payments", filter=paid),
+        amount_collected=Coalesce(Sum("payments__amount", filter=paid), 0),
+    )
+
+
+def status_filter(status: str) -> Q:
+    """The database form of PaymentLink.status."""
+    today = timezone.localdate()
+    not_expired = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    open_ = Q(is_active=True, state=PaymentLink.State.OPEN)
+    return {
+        "active": open_ & not_expired,
+        "expired": open_ & ~not_expired,
+        "deactivated": Q(is_active=False),
+        "processing": Q(is_active=True, state=PaymentLink.State.PROCESSING),
+        "paid": Q(is_active=True, state=PaymentLink.State.PAID),
+        "limit_reached": Q(is_active=True, state=PaymentLink.State.LIMIT_REACHED),
+    }.get(status, Q())
+
+
+def link_list(*, merchant: Merchant, status: str = "", kind: str = "") -> QuerySet[PaymentLink]:
+    qs = PaymentLink.objects.filter(merchant=merchant)
+    if status:
+        qs = qs.filter(status_filter(status))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _with_totals(qs).order_by("-created_at", "-id")
+
+
+def link_get(*, merchant: Merchant, public_id: str) -> PaymentLink:
+    """A merchant's own link; another merchant's answers DoesNotExist, like a missing one."""
+    return _with_totals(PaymentLink.objects.filter(merchant=merchant)).get(public_id=public_id)
+
+
+def link_by_token(*, token: str) -> PaymentLink:
+    return PaymentLink.objects.select_related("merchant").get(token=token)

@@ -1,0 +1,146 @@
+"""Every change to a payment link. Business rules live here, once."""
+
+import datetime
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from paylinks.links.models import PaymentLink
+from paylinks.links.selectors import link_is_used
+from paylinks.merchants.models import Merchant
+from paylinks.money import MAX_AMOUNT_MAJOR, minor_digits
+
+# What the merchant may set on a link, at creation and (while unused) by editing.
+EDITABLE = (
+    "amount",
+    "description",
+    "show_business_name",
+    "allow_card",
+    "allow_bank_transfer",
+    "collect_delivery",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "expires_on",
+    "max_payments",
+    "inactive_message",
+)
+
+
+def _require_payments_account(merchant: Merchant) -> None:
+    if not merchant.can_take_payments:
+        raise ValidationError(
+            _("An approved payments account is needed to create and use payment links.")
+        )
+
+
+def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise link fields; raise ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    amount = fields["amount"]
+    if not isinstance(amount, int) or amount <= 0:
+        errors["amount"] = _("The amount must be greater than zero.")
+    elif amount > MAX_AMOUNT_MAJOR * 10 ** minor_digits(merchant.currency):
+        errors["amount"] = _("The amount is too large.")
+    fields["description"] = fields["description"].strip()
+    if not fields["description"]:
+        errors["description"] = _("Enter a description.")
+    if not (fields["allow_card"] or fields["allow_bank_transfer"]):
+        errors["allow_card"] = _("Offer at least one payment method.")
+    for name in ("customer_name", "customer_email", "customer_phone", "inactive_message"):
+        fields[name] = (fields.get(name) or "").strip()
+    if kind == PaymentLink.Kind.MULTI:
+        if fields["customer_name"] or fields["customer_email"] or fields["customer_phone"]:
+            errors["customer_name"] = _("A multi-use link does not name a customer.")
+        if fields["max_payments"] is not None and fields["max_payments"] < 1:
+            errors["max_payments"] = _("The maximum number of payments must be at least 1.")
+    else:
+        if fields["max_payments"] is not None:
+            errors["max_payments"] = _("A single-use link is paid once.")
+        if fields["customer_email"]:
+            try:
+                validate_email(fields["customer_email"])
+            except ValidationError:
+                errors["customer_email"] = _("Enter a valid email address.")
+        if fields["customer_phone"]:
+            try:
+                number = phonenumbers.parse(fields["customer_phone"], "CA")
+                if not phonenumbers.is_valid_number(number):
+                    raise phonenumbers.NumberParseException(0, "invalid")
+                fields["customer_phone"] = phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.E164
+                )
+            except phonenumbers.NumberParseException:
+                errors["customer_phone"] = _("Enter a valid phone number.")
+    expires_on = fields["expires_on"]
+    if expires_on is not None and expires_on < timezone.localdate():
+        errors["expires_on"] = _("The expiry date cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+def link_create(
+    *,
+    merchant: Merchant,
+    kind: str,
+    amount: int,
+    description: str,
+    show_business_name: bool = True,
+    allow_card: bool = True,
+    allow_bank_transfer: bool = False,
+    collect_delivery: bool = False,
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_phone: str = "",
+    expires_on: datetime.date | None = None,
+    max_payments: int | None = None,
+    inactive_message: str = "",
+) -> PaymentLink:
+    _require_payments_account(merchant)
+    if kind not in PaymentLink.Kind.values:
+        raise ValidationError({"kind": _("Choose single-use or multi-use.")})
+    fields = _clean(
+        merchant, kind, {name: value for name, value in locals().items() if name in EDITABLE}
+    )
+    return PaymentLink.objects.create(
+        merchant=merchant, kind=kind, currency=merchant.currency, **fields
+    )
+
+
+def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
+    """Edit a link that has not been used: no payment, none pending."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    _require_payments_account(link.merchant)
+    with transaction.atomic():
+        locked = PaymentLink.objects.select_for_update().get(pk=link.pk)
+        if link_is_used(link=locked):
+            raise ValidationError(
+                _("This link has been used: it can no longer be edited."), code="link_used"
+            )
+        fields = {name: getattr(locked, name) for name in EDITABLE} | changes
+        fields = _clean(locked.merchant, locked.kind, fields)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+    return locked
+
+
+def link_deactivate(*, link: PaymentLink) -> PaymentLink:
+    link.is_active = False
+    link.save(update_fields=["is_active", "updated_at"])
+    return link
+
+
+def link_activate(*, link: PaymentLink) -> PaymentLink:
+    _require_payments_account(link.merchant)
+    link.is_active = True
+    link.save(update_fields=["is_active", "updated_at"])
+    return link

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from paylinks.links import views
+
+app_name = "links"
+urlpatterns = [
+    path("", views.link_list, name="list"),
+    path("new/", views.link_new, name="new"),
+    path("new/<str:kind>/", views.link_create, name="create"),
+    path("<str:public_id>/", views.link_detail, name="detail"),
+    path("<str:public_id>/edit/", views.link_edit, name="edit"),
+    path("<str:public_id>/issues/", views.link_issues, name="issues"),
+    path("<str:public_id>/remind/", views.link_remind, name="remind"),
+    path(
+        "<str:public_id>/deactivate/",
+        views.link_set_active,
+        {"active": False},
+        name="deactivate",
+    ),
+    path("<str:public_id>/activate/", views.link_set_active, {"active": True}, name="activate"),
+]

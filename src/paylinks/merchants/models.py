@@ -1,0 +1,111 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from paylinks.core.ids import new_id
+
+
+def merchant_id() -> str:
+    return new_id("mer")
+
+
+def account_id() -> str:
+    return new_id("acct")
+
+
+class Merchant(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, editable=False, default=merchant_id)
+    business_name = models.CharField(_("business name"), max_length=200)
+    locale = models.CharField(_("language"), max_length=5, default="en")
+    currency = models.CharField(_("currency"), max_length=3, default="CAD")
+    # Last sales receipt number handed out; incremented under a row lock.
+    last_receipt_number = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self) -> str:
+        return self.business_name
+
+    @property
+    def can_take_payments(self) -> bool:
+        account = getattr(self, "payments_account", None)
+        return account is not None and account.status == PaymentsAccount.Status.APPROVED
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in. Merchant users belong to one merchant; operators to none."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email"), unique=True)
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="users"
+    )
+    locale = models.CharField(_("language"), max_length=5, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PaymentsAccount(models.Model):
+    """A merchant's application to take payments, and its decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class BusinessType(models.TextChoices):
+        SOLE_PROPRIETOR = "sole_proprietor", _("Sole proprietor")
+        PARTNERSHIP = "partnership", _("Partnership")
+        CORPORATION = "corporation", _("Corporation")
+        NON_PROFIT = "non_profit", _("Non-profit organisation")
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False, default=account_id)
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.CASCADE, related_name="payments_account"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    legal_name = models.CharField(_("legal business name"), max_length=200)
+    country = models.CharField(_("country"), max_length=2)
+    business_type = models.CharField(_("business type"), max_length=20, choices=BusinessType)
+    # Only what identifies the deposit account to a person: never the full number.
+    institution_number = models.CharField(_("institution number"), max_length=3)
+    transit_number = models.CharField(_("transit number"), max_length=5)
+    account_last4 = models.CharField(_("account number (last 4 digits)"), max_length=4)
+    rejection_reason = models.TextField(_("reason"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payments account")
+        verbose_name_plural = _("payments accounts")
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.get_status_display()})"

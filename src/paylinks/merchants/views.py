@@ -1,0 +1,80 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from paylinks.core.forms import apply_service_errors
+from paylinks.core.views import merchant_required, set_language_cookie
+from paylinks.merchants import services
+from paylinks.merchants.forms import PaymentsAccountForm, SignupForm
+from paylinks.merchants.models import Merchant
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    initial = {"locale": (translation.get_language() or "en")[:2]}
+    form = SignupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.merchant_signup(**form.cleaned_data)
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            translation.activate(user.locale)
+            messages.success(request, _("Welcome! Apply for a payments account to start."))
+            return set_language_cookie(redirect("links:list"), user.locale)
+    return render(request, "merchants/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "merchants/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        return set_language_cookie(response, form.get_user().locale)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "merchants/password_change.html"
+    success_url = reverse_lazy("links:list")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def payments_account(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+    account = getattr(merchant, "payments_account", None)
+    can_apply = account is None or account.status == account.Status.REJECTED
+    form = PaymentsAccountForm(
+        request.POST or None,
+        initial={"legal_name": merchant.business_name, "country": "CA"},
+    )
+    if request.method == "POST" and can_apply and form.is_valid():
+        try:
+            account = services.payments_account_apply(merchant=merchant, **form.cleaned_data)
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            if account.status == account.Status.APPROVED:
+                messages.success(request, _("Your payments account is approved."))
+                return redirect("links:list")
+            messages.success(request, _("Your application was sent. We will review it."))
+            return redirect("merchants:payments_account")
+    return render(
+        request,
+        "merchants/payments_account.html",
+        {"account": account, "form": form, "can_apply": can_apply},
+    )

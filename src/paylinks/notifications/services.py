@@ -1,0 +1,32 @@
+"""Who is told what, when. Sending happens in tasks, enqueued in the caller's transaction
+(the database task queue), so a rolled-back change sends nothing and a committed one
+loses nothing."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from paylinks.checkout.models import Payment
+from paylinks.links.models import PaymentLink
+from paylinks.notifications import tasks
+
+
+def payment_notify_received(*, payment: Payment) -> None:
+    event = "succeeded" if payment.status == Payment.Status.SUCCEEDED else "pending"
+    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event=event)
+
+
+def payment_notify_settled(*, payment: Payment) -> None:
+    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event="succeeded")
+
+
+def payment_notify_failed(*, payment: Payment) -> None:
+    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event="failed")
+
+
+def link_send_reminder(*, link: PaymentLink) -> None:
+    """Email the link's customer a reminder to pay."""
+    if link.kind != PaymentLink.Kind.SINGLE or not link.customer_email:
+        raise ValidationError(_("This link names no customer email to remind."))
+    if not link.accepts_payments:
+        raise ValidationError(_("This link is not accepting payments."))
+    tasks.send_link_reminder.enqueue(link_id=link.pk)

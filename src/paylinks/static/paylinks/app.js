@@ -1,0 +1,24 @@
+// paylinks: progressive enhancement only; every page works without it.
+document.addEventListener("DOMContentLoaded", () => {
+  // Copy buttons: <button data-copy="#input-id" data-copied="Copied">
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const input = document.querySelector(button.dataset.copy);
+      if (!input) return;
+      input.select();
+      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
+      const label = button.textContent;
+      button.textContent = button.dataset.copied || label;
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  });
+  // Hosted page: show the fields of the chosen payment method only.
+  const radios = document.querySelectorAll('input[name="method"]');
+  const sets = document.querySelectorAll("fieldset[data-method]");
+  const sync = () => {
+    const chosen = document.querySelector('input[name="method"]:checked');
+    sets.forEach((set) => { set.hidden = chosen && set.dataset.method !== chosen.value; });
+  };
+  radios.forEach((r) => r.addEventListener("change", sync));
+  if (radios.length) sync();
+});

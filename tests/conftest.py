@@ -1,0 +1,117 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from paylinks.links.models import PaymentLink
+from paylinks.links.services import link_create
+from paylinks.merchants.models import Merchant, User
+from paylinks.merchants.services import merchant_signup, payments_account_apply
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    return f"paylinks database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture
+def run_tasks():
+    """Run every task that is due, as `paylinks worker` would (tasks enqueued by tasks too)."""
+
+    from unittest import mock
+
+    from django_tasks_db.models import DBTaskResult
+
+    def run() -> None:
+        # The worker closes connections between tasks; inside a test's transaction it must not.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        failed = DBTaskResult.objects.filter(status="FAILED")
+        assert not failed.exists(), [r.exception_data for r in failed]
+
+    return run
+
+
+def make_merchant(
+    email: str = "owner@bakery.test",
+    business_name: str = "Bakery & Co",
+    locale: str = "en",
+    currency: str = "CAD",
+    approved: bool = True,
+) -> User:
+    user = merchant_signup(
+        business_name=business_name,
+        email=email,
+        password=PASSWORD,
+        locale=locale,
+        currency=currency,
+    )
+    if approved:
+        payments_account_apply(
+            merchant=user.merchant,
+            legal_name=business_name,
+            country="CA",
+            business_type="corporation",
+            institution_number="001",
+            transit_number="00011",
+            account_number="123456789",
+        )
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def user(db) -> User:
+    return make_merchant()
+
+
+@pytest.fixture
+def merchant(user: User) -> Merchant:
+    return Merchant.objects.get(pk=user.merchant_id)
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def multi_link(merchant) -> PaymentLink:
+    return link_create(
+        merchant=merchant,
+        kind="multi",
+        amount=1250,
+        description="Box of croissants",
+        allow_bank_transfer=True,
+    )
+
+
+@pytest.fixture
+def single_link(merchant) -> PaymentLink:
+    return link_create(
+        merchant=merchant,
+        kind="single",
+        amount=30000,
+        description="Catering deposit",
+        customer_name="Camille Tremblay",
+        customer_email="camille@example.com",
+        allow_bank_transfer=True,
+    )
+
+
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _ci_requires_configured_db(request):
+    # On CI a PostgreSQL run must really be on PostgreSQL: never a silent fallback.
+    url = os.environ.get("PAYLINKS_DATABASE_URL", "")
+    if os.environ.get("CI") and url.startswith("postgres") and "db" in request.fixturenames:
+        assert is_postgres()

@@ -1,0 +1,315 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from conftest import PASSWORD, make_merchant
+from pay import pay_card
+from paylinks.checkout.models import Attempt, Payment
+from paylinks.links.models import PaymentLink
+from paylinks.merchants.models import PaymentsAccount, User
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_signup_login_logout(client, db):
+    r = client.post(
+        reverse("merchants:signup"),
+        {
+            "business_name": "Café Lune",
+            "email": "Lune@Example.com",
+            "password": PASSWORD,
+            "locale": "fr",
+            "currency": "CAD",
+        },
+    )
+    assert r.status_code == 302
+    user = User.objects.get(email="lune@example.com")
+    assert user.password.startswith("argon2")
+    assert user.merchant.business_name == "Café Lune"
+    r = client.get(reverse("links:list"))
+    assert "Demander" in text(r) or "Faire une demande" in text(r) or "Apply" in text(r)
+    client.post(reverse("merchants:logout"))
+    assert client.get(reverse("links:list")).status_code == 302
+    r = client.post(
+        reverse("merchants:login"), {"username": "lune@example.com", "password": PASSWORD}
+    )
+    assert r.status_code == 302 and r.cookies["django_language"].value == "fr"
+
+
+def test_signup_errors_name_the_field_and_keep_input(client, db):
+    r = client.post(
+        reverse("merchants:signup"),
+        {
+            "business_name": "Café Lune",
+            "email": "bad",
+            "password": "123",
+            "locale": "en",
+            "currency": "CAD",
+        },
+    )
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert "email" in form.errors
+    assert 'value="Café Lune"' in r.content.decode()
+    assert not User.objects.exists()
+
+
+def test_apply_for_payments_account_keeps_only_last_four(client, db):
+    user = make_merchant(approved=False)
+    client.force_login(user)
+    r = client.get(reverse("links:list"))
+    assert "You need a payments account" in text(r)
+    r = client.post(
+        reverse("merchants:payments_account"),
+        {
+            "legal_name": "Bakery & Co inc.",
+            "country": "CA",
+            "business_type": "corporation",
+            "institution_number": "001",
+            "transit_number": "00011",
+            "account_number": "1234567890",
+        },
+    )
+    assert r.status_code == 302
+    account = PaymentsAccount.objects.get()
+    assert account.status == "approved" and account.account_last4 == "7890"
+    assert "1234567890" not in repr(account.__dict__)
+
+
+def test_operator_approval_when_not_sandbox(client, db, settings):
+    settings.PROCESSOR = "stripe"
+    user = make_merchant(approved=False)
+    client.force_login(user)
+    client.post(
+        reverse("merchants:payments_account"),
+        {
+            "legal_name": "X",
+            "country": "CA",
+            "business_type": "corporation",
+            "institution_number": "001",
+            "transit_number": "00011",
+            "account_number": "1234567",
+        },
+    )
+    account = PaymentsAccount.objects.get()
+    assert account.status == "pending"
+    from paylinks.merchants.services import payments_account_reject
+
+    payments_account_reject(account=account, reason="Documents missing")
+    r = client.get(reverse("merchants:payments_account"))
+    assert "Documents missing" in text(r) and "Rejected" in text(r)
+
+
+def test_create_multi_use_link_through_the_dashboard(logged_in, merchant):
+    r = logged_in.get(reverse("links:new") + "?kind=multi")
+    assert r.status_code == 302
+    r = logged_in.post(
+        reverse("links:create", args=["multi"]),
+        {
+            "amount": "1,234.50",
+            "description": "Workshop",
+            "show_business_name": "on",
+            "allow_card": "on",
+            "max_payments": "10",
+        },
+    )
+    link = PaymentLink.objects.get()
+    assert r.status_code == 302 and r["Location"].endswith(f"/{link.public_id}/")
+    assert (link.amount, link.kind, link.max_payments) == (123450, "multi", 10)
+    page = text(logged_in.get(r["Location"]))
+    assert link.token in page and "$1,234.50" in page
+
+
+def test_amount_in_french_and_errors_on_fields(logged_in, merchant):
+    logged_in.cookies["django_language"] = "fr"
+    r = logged_in.post(
+        reverse("links:create", args=["single"]),
+        {"amount": "12.50", "description": "Gâteau", "allow_card": "on"},
+    )
+    assert r.status_code == 200 and "amount" in r.context["form"].errors
+    assert "Gâteau" in r.content.decode()
+    r = logged_in.post(
+        reverse("links:create", args=["single"]),
+        {"amount": "12,50", "description": "Gâteau"},
+    )
+    assert "allow_card" in r.context["form"].errors
+    r = logged_in.post(
+        reverse("links:create", args=["single"]),
+        {"amount": "12,50", "description": "Gâteau", "allow_card": "on"},
+    )
+    assert PaymentLink.objects.get().amount == 1250
+
+
+def test_links_page_lists_filters_and_paginates(logged_in, merchant, single_link, multi_link):
+    r = logged_in.get(reverse("links:list"))
+    page = text(r)
+    assert "Catering deposit" in page and "Box of croissants" in page
+    assert "Send reminder" in page and "View issues" in page
+    r = logged_in.get(reverse("links:list") + "?kind=multi")
+    assert "Catering deposit" not in text(r)
+    from paylinks.links.services import link_create
+
+    for i in range(30):
+        link_create(merchant=merchant, kind="multi", amount=100 + i, description=f"L{i:02}")
+    r = logged_in.get(reverse("links:list"))
+    assert len(r.context["page"].object_list) == 25
+    assert "L29" in text(r) and "Catering deposit" not in text(r)
+    r = logged_in.get(reverse("links:list") + "?page=2")
+    assert "Catering deposit" in text(r)
+
+
+def test_edit_gone_once_used(logged_in, multi_link):
+    detail = reverse("links:detail", args=[multi_link.public_id])
+    edit = reverse("links:edit", args=[multi_link.public_id])
+    assert edit in text(logged_in.get(detail))
+    r = logged_in.post(edit, {"amount": "20.00", "description": "New", "allow_card": "on"})
+    assert r.status_code == 302
+    pay_card(multi_link)
+    assert edit not in text(logged_in.get(detail))
+    r = logged_in.post(
+        edit, {"amount": "1.00", "description": "Hack", "allow_card": "on"}, follow=True
+    )
+    assert "can no longer be edited" in text(r)
+    multi_link.refresh_from_db()
+    assert multi_link.amount == 2000
+
+
+def test_deactivate_shows_customer_message(logged_in, client, multi_link):
+    logged_in.post(reverse("links:deactivate", args=[multi_link.public_id]))
+    multi_link.refresh_from_db()
+    assert multi_link.status == "deactivated"
+    r = client.get(multi_link.path)
+    assert "not accepting payments" in text(r) and "<form" not in text(r).split("lang")[-1]
+
+
+def test_another_merchants_link_is_404(client, multi_link, db):
+    other = make_merchant(email="other@shop.test")
+    client.force_login(other)
+    for name in ("detail", "edit", "issues"):
+        assert client.get(reverse(f"links:{name}", args=[multi_link.public_id])).status_code == 404
+    for name in ("deactivate", "activate", "remind"):
+        assert client.post(reverse(f"links:{name}", args=[multi_link.public_id])).status_code == 404
+
+
+def hosted_post(link, **overrides):
+    data = {
+        "name": "Jane Payer",
+        "email": "jane@example.com",
+        "method": "card",
+        "card_number": "4242 4242 4242 4242",
+        "card_exp": "12/31",
+        "card_cvc": "123",
+        "card_postal_code": "H2X 1Y4",
+    }
+    return data | overrides
+
+
+def test_hosted_page_pays_and_shows_receipt(client, multi_link):
+    r = client.get(multi_link.path, HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9")
+    page = r.content.decode()
+    assert "12,50" in page and "Bakery &amp; Co" in page
+    for ac in ("name", "email", "cc-number", "cc-exp", "cc-csc", "postal-code"):
+        assert f'autocomplete="{ac}"' in page
+    assert 'name="amount"' not in page
+    r = client.post(multi_link.path, hosted_post(multi_link, amount="1"), follow=True)
+    page = text(r)
+    assert "Visa •••• 4242" in page and "$12.50" in page
+    payment = Payment.objects.get()
+    assert payment.amount == 1250 and payment.receipt.number == 1
+
+
+def test_hosted_page_decline_keeps_details_but_not_card(client, multi_link):
+    r = client.post(multi_link.path, hosted_post(multi_link, card_number="4000000000000002"))
+    page = r.content.decode()
+    assert "declined" in page and 'value="Jane Payer"' in page
+    assert "4000000000000002" not in page
+    assert Attempt.objects.get().failure_code == "card_declined"
+
+
+def test_hosted_page_field_errors(client, multi_link):
+    r = client.post(multi_link.path, hosted_post(multi_link, card_exp="13", email="nope"))
+    errors = r.context["form"].errors
+    assert "card_exp" in errors and "email" in errors
+    assert not Attempt.objects.exists()
+
+
+def test_hosted_page_delivery_address(client, merchant):
+    from paylinks.links.services import link_create
+
+    link = link_create(
+        merchant=merchant, kind="multi", amount=4500, description="Cake", collect_delivery=True
+    )
+    r = client.post(link.path, hosted_post(link))
+    assert "delivery_line1" in r.context["form"].errors
+    client.post(
+        link.path,
+        hosted_post(
+            link,
+            delivery_line1="1 Main St",
+            delivery_city="Laval",
+            delivery_region="QC",
+            delivery_postal_code="H7N 1A1",
+            delivery_country="CA",
+        ),
+    )
+    payment = Payment.objects.get()
+    assert payment.delivery_status == "to_deliver" and payment.delivery_city == "Laval"
+
+
+def test_mark_delivered(logged_in, merchant):
+    from paylinks.links.services import link_create
+
+    link = link_create(
+        merchant=merchant, kind="multi", amount=4500, description="Cake", collect_delivery=True
+    )
+    pay_card(link)
+    payment = Payment.objects.get()
+    logged_in.post(reverse("checkout:delivered", args=[payment.public_id]))
+    payment.refresh_from_db()
+    assert payment.delivery_status == "delivered"
+
+
+def test_paid_single_use_link_shows_status_page(client, single_link):
+    pay_card(single_link)
+    r = client.get(single_link.path)
+    assert "already been paid" in text(r) and 'name="card_number"' not in text(r)
+
+
+def test_unknown_token_is_404(client, db):
+    assert client.get("/l/nope").status_code == 404
+
+
+def test_issues_page_lists_failed_attempts(logged_in, multi_link):
+    pay_card(multi_link, "4000000000009995", name="Broke Buyer")
+    pay_card(multi_link)
+    r = logged_in.get(reverse("links:issues", args=[multi_link.public_id]))
+    page = text(r)
+    assert "Broke Buyer" in page and "insufficient funds" in page
+    assert "Jane Payer" not in page
+
+
+def test_receipts_pages(logged_in, multi_link):
+    receipt = pay_card(multi_link, name="Jane Payer").payment.receipt
+    r = logged_in.get(reverse("receipts:list"))
+    assert "Unspecified" in text(r)
+    r = logged_in.get(reverse("receipts:detail", args=[receipt.public_id]))
+    page = text(r)
+    assert "Sales receipt #1" in page and "Jane Payer" in page and "$12.50" in page
+
+
+def test_reminder_email(logged_in, single_link, run_tasks):
+    from django.core import mail
+
+    logged_in.post(reverse("links:remind", args=[single_link.public_id]))
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [["camille@example.com"]]
+    assert single_link.token in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("lang,amount", [("fr", "300,00"), ("en", "$300.00")])
+def test_hosted_page_language(client, single_link, lang, amount):
+    r = client.get(single_link.path, HTTP_ACCEPT_LANGUAGE=lang)
+    assert amount in r.content.decode()
