@@ -313,3 +313,13 @@ def test_reminder_email(logged_in, single_link, run_tasks):
 def test_hosted_page_language(client, single_link, lang, amount):
     r = client.get(single_link.path, HTTP_ACCEPT_LANGUAGE=lang)
     assert amount in r.content.decode()
+
+
+def test_static_files_are_served(client, db):
+    page = client.get("/login/").content.decode()
+    css = re.search(r'href="(/static/[^"]+\.css)"', page).group(1)
+    js = re.search(r'src="(/static/[^"]+\.js)"', page).group(1)
+    for url in (css, js):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert b"".join(r.streaming_content if r.streaming else [r.content])

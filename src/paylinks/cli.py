@@ -16,10 +16,10 @@ def _django() -> None:
     django.setup()
 
 
-def _manage(*args: str) -> None:
+def _manage(*args: str, **options: Any) -> None:
     from django.core.management import call_command
 
-    call_command(*args)
+    call_command(*args, **options)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -1,0 +1,89 @@
+import email
+import email.policy
+import mailbox
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from pay import pay_bank, pay_card
+from paylinks.notifications.email_url import email_settings
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield handler
+    controller.stop()
+
+
+def body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_payment_emails_arrive_over_smtp(smtp, multi_link, run_tasks):
+    pay_card(multi_link, name="Jeanne Payeuse", email="jeanne@example.com", language="fr")
+    run_tasks()
+    by_to = {m["To"]: m for m in smtp.messages}
+    assert set(by_to) == {"jeanne@example.com", "owner@bakery.test"}
+    customer = by_to["jeanne@example.com"]
+    assert "Bakery & Co" in customer["Subject"]
+    assert "12,50\u00a0$" in body(customer) and "Visa •••• 4242" in body(customer)
+    owner = by_to["owner@bakery.test"]
+    assert "$12.50" in owner["Subject"]
+    assert multi_link.path in body(owner)  # the confirmation contains the link
+
+
+def test_pending_transfer_emails_then_receipt_on_settlement(smtp, single_link, run_tasks, settings):
+    settings.SANDBOX_SETTLE_SECONDS = 0
+    pay_bank(single_link)
+    run_tasks()  # pending notices, then the settlement, then the receipt emails
+    subjects = sorted(m["Subject"] for m in smtp.messages)
+    assert any("pending" in s.lower() for s in subjects), subjects
+    assert any("receipt" in s.lower() for s in subjects), subjects
+    assert any("Payment received" in s for s in subjects), subjects
+
+
+def test_email_url_parsing(tmp_path):
+    assert email_settings("", tmp_path)["PAYLINKS_MAILBOX_PATH"] == str(tmp_path / "mailbox.mbox")
+    smtp = email_settings("smtp+tls://me%40x.org:p%2Fw@mail.example.org:587", tmp_path)
+    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_USE_TLS"]) == (
+        "mail.example.org",
+        587,
+        True,
+    )
+    assert (smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == ("me@x.org", "p/w")
+    assert email_settings("smtps://h", tmp_path)["EMAIL_PORT"] == 465
+    with pytest.raises(ValueError, match="EMAIL_URL"):
+        email_settings("carrier-pigeon://h", tmp_path)
+
+
+def test_default_mailbox_backend_appends_to_mbox(settings, tmp_path, multi_link, run_tasks):
+    path = tmp_path / "mailbox.mbox"
+    settings.EMAIL_BACKEND = "paylinks.notifications.backends.MailboxBackend"
+    settings.PAYLINKS_MAILBOX_PATH = str(path)
+    settings.PAYLINKS_MAILBOX_ECHO = False
+    pay_card(multi_link)
+    run_tasks()
+    messages = list(mailbox.mbox(path))
+    assert sorted(m["To"] for m in messages) == ["jane@example.com", "owner@bakery.test"]
