@@ -323,3 +323,26 @@ def test_static_files_are_served(client, db):
         r = client.get(url)
         assert r.status_code == 200, url
         assert b"".join(r.streaming_content if r.streaming else [r.content])
+
+
+def test_sharing_qr_social_and_buy_button(logged_in, multi_link, single_link):
+    detail = text(logged_in.get(reverse("links:detail", args=[multi_link.public_id])))
+    assert "facebook.com/sharer" in detail and "x.com/intent/post" in detail
+    assert "&lt;a href=&quot;http" in detail and multi_link.token in detail  # escaped snippet
+    svg = logged_in.get(reverse("links:qr", args=[multi_link.public_id]))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    png = logged_in.get(reverse("links:qr", args=[multi_link.public_id]) + "?format=png")
+    assert png.content.startswith(b"\x89PNG")
+    single = text(logged_in.get(reverse("links:detail", args=[single_link.public_id])))
+    assert "facebook.com/sharer" not in single  # only multi-use links are posted publicly
+
+
+def test_qr_code_decodes_to_the_link(logged_in, multi_link, settings):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    png = logged_in.get(reverse("links:qr", args=[multi_link.public_id]) + "?format=png")
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
+    assert decoded == [settings.BASE_URL + multi_link.path]

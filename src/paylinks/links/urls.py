@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/<str:kind>/", views.link_create, name="create"),
     path("<str:public_id>/", views.link_detail, name="detail"),
     path("<str:public_id>/edit/", views.link_edit, name="edit"),
+    path("<str:public_id>/qr/", views.link_qr, name="qr"),
     path("<str:public_id>/issues/", views.link_issues, name="issues"),
     path("<str:public_id>/remind/", views.link_remind, name="remind"),
     path(

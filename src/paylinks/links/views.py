@@ -12,11 +12,11 @@ from paylinks.checkout.models import Attempt
 from paylinks.checkout.selectors import attempt_list, payment_list
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.views import merchant_required
-from paylinks.links import selectors, services
+from paylinks.links import selectors, services, sharing
 from paylinks.links.forms import LinkForm
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
-from paylinks.money import amount_to_input
+from paylinks.money import amount_to_input, format_money
 from paylinks.notifications.services import link_send_reminder
 
 PAGE_SIZE = 25
@@ -102,12 +102,19 @@ def link_create(request: HttpRequest, merchant: Merchant, kind: str) -> HttpResp
 @merchant_required
 def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
     link = _get_link(merchant, public_id)
+    url = settings.BASE_URL + link.path
+    with translation.override(merchant.locale):
+        label = _("Pay %(amount)s") % {
+            "amount": format_money(link.amount, link.currency, merchant.locale)
+        }
     return render(
         request,
         "links/detail.html",
         {
             "link": link,
-            "url": settings.BASE_URL + link.path,
+            "url": url,
+            "share": sharing.social_share_urls(link, url),
+            "buy_button": sharing.buy_button_html(url, label),
             "is_used": selectors.link_is_used(link=link),
             "payments": payment_list(link=link),
             "attempts": attempt_list(link=link)[:50],
@@ -187,3 +194,17 @@ def link_issues(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
     failed = attempt_list(link=link).filter(outcome=Attempt.Outcome.FAILED)
     page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "links/issues.html", {"link": link, "page": page})
+
+
+@merchant_required
+def link_qr(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """The link's QR code: SVG to show, ``?format=png`` to download and print."""
+    link = _get_link(merchant, public_id)
+    kind = "png" if request.GET.get("format") == "png" else "svg"
+    response = HttpResponse(
+        sharing.qr_code(settings.BASE_URL + link.path, kind=kind),
+        content_type="image/png" if kind == "png" else "image/svg+xml",
+    )
+    if kind == "png":
+        response["Content-Disposition"] = f'attachment; filename="{link.public_id}-qr.png"'
+    return response
