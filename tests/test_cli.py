@@ -36,8 +36,20 @@ def test_createmerchant(db, capsys):
     out = capsys.readouterr().out
     user = User.objects.get(email="fromage@example.com")
     assert code == 0 and user.merchant.public_id in out
-    assert main(["createmerchant", "--business-name", "X", "--email", "fromage@example.com",
-                 "--password", "correct-horse-battery-9"]) == 2
+    assert (
+        main(
+            [
+                "createmerchant",
+                "--business-name",
+                "X",
+                "--email",
+                "fromage@example.com",
+                "--password",
+                "correct-horse-battery-9",
+            ]
+        )
+        == 2
+    )
     assert "email" in capsys.readouterr().err
 
 

@@ -10,16 +10,25 @@ the key's outcome finishes it (``attempt_record_result`` is idempotent).
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.checkout.models import Attempt, Method, Payment
+from paylinks.checkout.tasks import settle_payment
 from paylinks.links.models import PaymentLink
+from paylinks.notifications.services import (
+    payment_notify_failed,
+    payment_notify_received,
+    payment_notify_settled,
+)
 from paylinks.processors.base import BankDetails, CardDetails, ChargeResult, get_processor
 from paylinks.processors.sandbox import card_brand
+from paylinks.receipts.services import receipt_create
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +176,6 @@ def _refresh_link_state(link: PaymentLink) -> None:
 def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
     """Record what the processor answered for an attempt. Idempotent: a finished attempt
     is returned as it is, so recovery and a late answer can both call it."""
-    from paylinks.notifications.services import payment_notify_received
-
     with transaction.atomic():
         link = _lock_link(attempt.link_id)
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
@@ -214,31 +221,21 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
         )
         _refresh_link_state(link)
         if payment.status == Payment.Status.SUCCEEDED:
-            _book(payment)
+            receipt_create(payment=payment)
         else:
-            from paylinks.checkout.tasks import settle_payment
-
-            settle_payment.using(run_after=_settle_check_time()).enqueue(payment_id=payment.pk)
+            _check_settlement_later(payment)
         payment_notify_received(payment=payment)
     return attempt
 
 
-def _settle_check_time():  # type: ignore[no-untyped-def]
-    from django.conf import settings
-
-    return timezone.now() + timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
-
-
-def _book(payment: Payment) -> None:
-    from paylinks.receipts.services import receipt_create
-
-    receipt_create(payment=payment)
+def _check_settlement_later(payment: Payment) -> None:
+    """Ask the processor again once the transfer may have settled (in this transaction)."""
+    when: datetime = timezone.now() + timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
+    settle_payment.using(run_after=when).enqueue(payment_id=payment.pk)
 
 
 def payment_settle(*, payment: Payment) -> Payment:
     """Ask the processor about a pending bank transfer and record a settlement or failure."""
-    from paylinks.notifications.services import payment_notify_failed, payment_notify_settled
-
     if payment.status != Payment.Status.PENDING:
         return payment
     result = get_processor().refresh(reference=payment.processor_ref)
@@ -247,9 +244,7 @@ def payment_settle(*, payment: Payment) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status != Payment.Status.PENDING or result.status == "pending":
             if result.status == "pending":
-                from paylinks.checkout.tasks import settle_payment
-
-                settle_payment.using(run_after=_settle_check_time()).enqueue(payment_id=payment.pk)
+                _check_settlement_later(payment)
             return payment
         if result.status == "succeeded":
             payment.status = Payment.Status.SUCCEEDED
@@ -257,7 +252,7 @@ def payment_settle(*, payment: Payment) -> Payment:
             payment.save(update_fields=["status", "settled_at"])
             Attempt.objects.filter(pk=payment.attempt_id).update(outcome=Attempt.Outcome.SUCCEEDED)
             _refresh_link_state(link)
-            _book(payment)
+            receipt_create(payment=payment)
             payment_notify_settled(payment=payment)
         else:
             payment.status = Payment.Status.FAILED
@@ -273,8 +268,6 @@ def payment_settle(*, payment: Payment) -> Payment:
 
 def payment_mark_delivered(*, payment: Payment) -> Payment:
     if payment.delivery_status != Payment.Delivery.TO_DELIVER:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(_("This payment has nothing to deliver."))
     payment.delivery_status = Payment.Delivery.DELIVERED
     payment.delivered_at = timezone.now()

@@ -106,7 +106,22 @@ def link_create(
     if kind not in PaymentLink.Kind.values:
         raise ValidationError({"kind": _("Choose single-use or multi-use.")})
     fields = _clean(
-        merchant, kind, {name: value for name, value in locals().items() if name in EDITABLE}
+        merchant,
+        kind,
+        {
+            "amount": amount,
+            "description": description,
+            "show_business_name": show_business_name,
+            "allow_card": allow_card,
+            "allow_bank_transfer": allow_bank_transfer,
+            "collect_delivery": collect_delivery,
+            "customer_name": customer_name,
+            "customer_email": customer_email,
+            "customer_phone": customer_phone,
+            "expires_on": expires_on,
+            "max_payments": max_payments,
+            "inactive_message": inactive_message,
+        },
     )
     return PaymentLink.objects.create(
         merchant=merchant, kind=kind, currency=merchant.currency, **fields
