@@ -32,6 +32,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import call_command
 
+    from paylinks.checkout.tasks import schedule_reconciliation
+
+    schedule_reconciliation()
     call_command("db_worker", interval=args.interval, reload=False, startup_delay=False)
     return 0
 
@@ -199,6 +202,22 @@ def cmd_createmerchant(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    _django()
+    from datetime import timedelta
+
+    from paylinks.checkout.services import payments_reconcile
+
+    counts = payments_reconcile(
+        older_than=None if args.older_than is None else timedelta(seconds=args.older_than)
+    )
+    print(
+        f"reconciled: {counts['completed']} completed, {counts['failed']} failed, "
+        f"{counts['settlements_checked']} pending transfers checked"
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -245,6 +264,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locale", choices=["fr", "en"], default="en")
     p.add_argument("--currency", default="CAD")
     p.set_defaults(func=cmd_createmerchant)
+
+    p = sub.add_parser(
+        "reconcile", help="finish payments a crash left half done (also runs in the worker)"
+    )
+    p.add_argument(
+        "--older-than",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="only attempts older than this (default PAYLINKS_RECOVERY_SECONDS)",
+    )
+    p.set_defaults(func=cmd_reconcile)
 
     p = sub.add_parser("manage", help="run a Django management command (operators)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -170,7 +170,10 @@ DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "paylinks <no-reply@paylinks.localhost>")
 # Payment processing
 PROCESSOR = env("PROCESSOR", "sandbox")
 SANDBOX_SETTLE_SECONDS = env_int("SANDBOX_SETTLE_SECONDS", 60)
-DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", "CAD")
+# Attempts still "processing" after this long are finished from the processor's record.
+RECOVERY_SECONDS = env_int("RECOVERY_SECONDS", 120)
+RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 60)
+FAULTS = {f.strip() for f in env("FAULTS").split(",") if f.strip()}  # crash tests only
 CURRENCIES = [c.strip() for c in env("CURRENCIES", "CAD,USD,EUR").split(",") if c.strip()]
 
 LOGGING = {

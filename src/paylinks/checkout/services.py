@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from paylinks.checkout.models import Attempt, Method, Payment
 from paylinks.checkout.tasks import settle_payment
+from paylinks.core.faults import crash_point
 from paylinks.links.models import PaymentLink
 from paylinks.notifications.services import (
     payment_notify_failed,
@@ -151,6 +152,7 @@ def link_pay(
         # The attempt stays "processing": reconciliation asks the processor later.
         log.exception("processor call failed for %s", attempt.public_id)
         raise PaymentRefused("processor_unavailable") from exc
+    crash_point("after_charge")
     return attempt_record_result(attempt=attempt, result=result)
 
 
@@ -273,3 +275,33 @@ def payment_mark_delivered(*, payment: Payment) -> Payment:
     payment.delivered_at = timezone.now()
     payment.save(update_fields=["delivery_status", "delivered_at"])
     return payment
+
+
+def payments_reconcile(*, older_than: timedelta | None = None) -> dict[str, int]:
+    """Finish what a crash, a killed worker or a lost connection left half done.
+
+    Attempts still "processing" after ``older_than`` (PAYLINKS_RECOVERY_SECONDS) are
+    completed from the processor's own record of their idempotency key, or failed if the
+    processor never received them; pending bank transfers whose settlement check was
+    lost are asked about again. Safe to run anywhere, any number of times, concurrently:
+    every step is idempotent and takes the same locks as paying does.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.RECOVERY_SECONDS)
+    cutoff = timezone.now() - older_than
+    processor = get_processor()
+    counts = {"completed": 0, "failed": 0, "settlements_checked": 0}
+    stuck = Attempt.objects.filter(outcome=Attempt.Outcome.PROCESSING, created_at__lt=cutoff)
+    for attempt in stuck.order_by("created_at").iterator():
+        result = processor.retrieve(idempotency_key=attempt.idempotency_key)
+        if result is None:  # the call never reached the processor: nothing was charged
+            result = ChargeResult(status="failed", failure_code="processing_error")
+        attempt = attempt_record_result(attempt=attempt, result=result)
+        counts["failed" if attempt.outcome == Attempt.Outcome.FAILED else "completed"] += 1
+    pending = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
+    for payment in pending.iterator():
+        payment_settle(payment=payment)
+        counts["settlements_checked"] += 1
+    if any(counts.values()):
+        log.info("reconciliation: %s", counts)
+    return counts

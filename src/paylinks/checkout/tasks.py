@@ -1,4 +1,10 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from paylinks.checkout.models import Payment
 
@@ -11,3 +17,23 @@ def settle_payment(*, payment_id: int) -> None:
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is not None:
         payment_settle(payment=payment)
+
+
+@task()
+def reconcile_payments() -> None:
+    """The periodic recovery pass; it schedules its own next run."""
+    from paylinks.checkout.services import payments_reconcile
+
+    try:
+        payments_reconcile()
+    finally:
+        schedule_reconciliation(delay=settings.RECOVERY_INTERVAL_SECONDS)
+
+
+def schedule_reconciliation(*, delay: int = 0) -> None:
+    """Make sure one reconciliation run is queued (called when a worker starts)."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=reconcile_payments.module_path, status=TaskResultStatus.READY
+    )
+    if not waiting.exists():
+        reconcile_payments.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()

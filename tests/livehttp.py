@@ -1,0 +1,110 @@
+"""A real `paylinks serve` process on the test database, and a minimal form-posting client."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The database the test is using (pytest-django's test database), as a URL."""
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@contextmanager
+def serve(tmp_path, workers: int = 2, **env_extra: str):
+    """Run `paylinks serve --no-worker` against the test database; yield its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYLINKS_")}
+    env.update(
+        PAYLINKS_DATA_DIR=str(tmp_path),
+        PAYLINKS_DATABASE_URL=test_database_url(),
+        PAYLINKS_BASE_URL=base,
+        PAYLINKS_SECRET_KEY=settings.SECRET_KEY,
+        **env_extra,
+    )
+    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "paylinks.cli",
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login/", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError((tmp_path / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+class Client:
+    """Cookies and CSRF like a browser, nothing else."""
+
+    def __init__(self, ip: str | None = None) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.headers = {"X-Forwarded-For": ip} if ip else {}
+
+    def get(self, url: str) -> str:
+        request = urllib.request.Request(url, headers=self.headers)
+        with self.opener.open(request, timeout=60) as r:
+            return r.read().decode()
+
+    def post_form(self, url: str, data: dict[str, str]) -> tuple[int, str]:
+        page = self.get(url)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
+        request = urllib.request.Request(
+            url, data=body, headers={"Referer": url, **self.headers}, method="POST"
+        )
+        try:
+            with self.opener.open(request, timeout=60) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
