@@ -173,6 +173,17 @@ SANDBOX_SETTLE_SECONDS = env_int("SANDBOX_SETTLE_SECONDS", 60)
 # Attempts still "processing" after this long are finished from the processor's record.
 RECOVERY_SECONDS = env_int("RECOVERY_SECONDS", 120)
 RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 60)
+# Card-testing defence: failed attempts allowed per window, per link, client IP, card, merchant.
+REDIS_URL = env("REDIS_URL")
+VELOCITY_WINDOW_SECONDS = env_int("VELOCITY_WINDOW_SECONDS", 3600)
+VELOCITY_MAX_FAILURES = {
+    "link": env_int("VELOCITY_MAX_FAILURES_PER_LINK", 20),
+    "ip": env_int("VELOCITY_MAX_FAILURES_PER_IP", 10),
+    "card": env_int("VELOCITY_MAX_FAILURES_PER_CARD", 5),
+    "merchant": env_int("VELOCITY_MAX_FAILURES_PER_MERCHANT", 200),
+}
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For (0: use the peer).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 FAULTS = {f.strip() for f in env("FAULTS").split(",") if f.strip()}  # crash tests only
 CURRENCIES = [c.strip() for c in env("CURRENCIES", "CAD,USD,EUR").split(",") if c.strip()]
 

@@ -62,6 +62,13 @@ class PayForm(forms.Form):
         widget=forms.Select(attrs={"autocomplete": "shipping country"}),
     )
 
+    # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
     CARD_FIELDS = ("card_number", "card_exp", "card_cvc", "card_postal_code")
     BANK_FIELDS = ("bank_holder", "bank_institution", "bank_transit", "bank_account")
     DELIVERY_FIELDS = ("delivery_line1", "delivery_city", "delivery_postal_code")
@@ -81,6 +88,8 @@ class PayForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("website"):
+            raise forms.ValidationError(_("This payment could not be processed."), code="bot")
         method = data.get("method")
         required = self.CARD_FIELDS if method == Method.CARD else self.BANK_FIELDS
         if method == Method.CARD and not data.get("card_name"):

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.core.ids import new_id, new_token
@@ -88,6 +89,8 @@ class Attempt(MaskedInstrument, DeliveryAddress):
     processor = models.CharField(max_length=20)
     processor_ref = models.CharField(max_length=100, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # A keyed hash of the card number (velocity limits), never the number itself.
+    card_fingerprint = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -155,3 +158,16 @@ class Payment(MaskedInstrument, DeliveryAddress):
         from paylinks.processors.base import failure_message
 
         return failure_message(self.failure_code) if self.failure_code else ""
+
+
+class VelocityEvent(models.Model):
+    """One failed attempt counted against one key (link, IP, card, merchant)."""
+
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.key

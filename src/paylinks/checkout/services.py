@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from paylinks.checkout import velocity
 from paylinks.checkout.models import Attempt, Method, Payment
 from paylinks.checkout.tasks import settle_payment
 from paylinks.core.faults import crash_point
@@ -115,6 +116,14 @@ def link_pay(
         limit = 1 if locked.kind == PaymentLink.Kind.SINGLE else locked.max_payments
         if limit is not None and _holds(locked) >= limit:
             raise PaymentRefused("in_progress")
+        fingerprint = velocity.card_fingerprint(card.number) if card else ""
+        limit_keys = velocity.keys(
+            link_id=locked.pk,
+            merchant_id=locked.merchant_id,
+            client_ip=client_ip,
+            fingerprint=fingerprint,
+        )
+        blocked = velocity.tripped(limit_keys)
         attempt = Attempt.objects.create(
             link=locked,
             merchant=locked.merchant,
@@ -129,8 +138,17 @@ def link_pay(
             card_last4=card.number[-4:] if card else "",
             card_brand=card_brand(card.number) if card and card.number.isdigit() else "",
             bank_last4=bank.account_number[-4:] if bank else "",
+            card_fingerprint=fingerprint,
             **_delivery_fields(delivery if locked.collect_delivery else None),
         )
+        if blocked:
+            # Recorded for the merchant's issues page; the processor is not called.
+            log.warning("velocity limit (%s) stops %s", blocked, attempt.public_id)
+            attempt.outcome = Attempt.Outcome.FAILED
+            attempt.failure_code = "velocity_limited"
+            attempt.completed_at = timezone.now()
+            attempt.save(update_fields=["outcome", "failure_code", "completed_at"])
+            return attempt
     try:
         if method == Method.CARD:
             assert card is not None
@@ -175,6 +193,37 @@ def _refresh_link_state(link: PaymentLink) -> None:
         link.save(update_fields=["state", "updated_at"])
 
 
+def _limit_keys(attempt: Attempt) -> dict[str, str]:
+    return velocity.keys(
+        link_id=attempt.link_id,
+        merchant_id=attempt.merchant_id,
+        client_ip=attempt.client_ip,
+        fingerprint=attempt.card_fingerprint,
+    )
+
+
+def link_velocity_status(*, link: PaymentLink) -> str:
+    """Which failed-attempt limit stops payments on this link now ('' if none)."""
+    return velocity.tripped(
+        velocity.keys(link_id=link.pk, merchant_id=link.merchant_id, client_ip=None, fingerprint="")
+    )
+
+
+def link_velocity_lift(*, link: PaymentLink) -> None:
+    """The merchant lifts the card-testing pause on a link: its counts, its merchant's, and
+    those of the IPs and cards that failed on it in the window start again from zero."""
+    since = timezone.now() - timedelta(seconds=settings.VELOCITY_WINDOW_SECONDS)
+    failed = link.attempts.filter(outcome=Attempt.Outcome.FAILED, created_at__gte=since)
+    found = set(
+        velocity.keys(
+            link_id=link.pk, merchant_id=link.merchant_id, client_ip=None, fingerprint=""
+        ).values()
+    )
+    for attempt in failed.only("link_id", "merchant_id", "client_ip", "card_fingerprint"):
+        found.update(_limit_keys(attempt).values())
+    velocity.clear(sorted(found))
+
+
 def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
     """Record what the processor answered for an attempt. Idempotent: a finished attempt
     is returned as it is, so recovery and a late answer can both call it."""
@@ -197,6 +246,7 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
         }.get(result.status, Attempt.Outcome.FAILED)
         attempt.save()
         if attempt.outcome == Attempt.Outcome.FAILED:
+            velocity.record_failure(_limit_keys(attempt))
             return attempt
         payment = Payment.objects.create(
             link=link,

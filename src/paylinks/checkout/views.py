@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +20,17 @@ from paylinks.processors.sandbox import CARD_OUTCOMES, FAILING_ACCOUNT
 
 
 def _client_ip(request: HttpRequest) -> str | None:
+    """The customer's address: the peer, or behind N trusted proxies the address the
+    outermost of them saw (X-Forwarded-For entries added before it can be forged)."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if hops and len(forwarded) >= hops:
+        candidate = forwarded[-hops]
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:public_id>/qr/", views.link_qr, name="qr"),
     path("<str:public_id>/issues/", views.link_issues, name="issues"),
     path("<str:public_id>/remind/", views.link_remind, name="remind"),
+    path("<str:public_id>/lift-limit/", views.link_lift_limit, name="lift_limit"),
     path(
         "<str:public_id>/deactivate/",
         views.link_set_active,

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from paylinks.checkout.models import Attempt
 from paylinks.checkout.selectors import attempt_list, payment_list
+from paylinks.checkout.services import link_velocity_lift, link_velocity_status
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.views import merchant_required
 from paylinks.links import selectors, services, sharing
@@ -116,6 +117,7 @@ def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
             "share": sharing.social_share_urls(link, url),
             "buy_button": sharing.buy_button_html(url, label),
             "is_used": selectors.link_is_used(link=link),
+            "paused": link_velocity_status(link=link),
             "payments": payment_list(link=link),
             "attempts": attempt_list(link=link)[:50],
         },
@@ -193,7 +195,20 @@ def link_issues(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
         raise Http404
     failed = attempt_list(link=link).filter(outcome=Attempt.Outcome.FAILED)
     page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "links/issues.html", {"link": link, "page": page})
+    return render(
+        request,
+        "links/issues.html",
+        {"link": link, "page": page, "paused": link_velocity_status(link=link)},
+    )
+
+
+@merchant_required
+@require_POST
+def link_lift_limit(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    link = _get_link(merchant, public_id)
+    link_velocity_lift(link=link)
+    messages.success(request, _("Payments through this link are accepted again."))
+    return redirect("links:detail", public_id=link.public_id)
 
 
 @merchant_required

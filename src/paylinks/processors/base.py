@@ -76,6 +76,10 @@ FAILURE_MESSAGES = {
     "invalid_cvc": _("The security code (CVC) is not valid."),
     "invalid_bank_account": _("The bank account details are not valid."),
     "account_closed": _("The bank transfer failed: the account is closed."),
+    "velocity_limited": _(
+        "Too many failed payment attempts: payments are paused for now. "
+        "Try again later or contact the business."
+    ),
 }
 
 

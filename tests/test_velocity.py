@@ -1,0 +1,139 @@
+"""The card-testing defence: failed attempts are limited per link, IP, card and merchant,
+across processes (database or Redis), and the merchant can lift a pause."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from pay import pay_card
+from paylinks.checkout.models import Attempt
+from paylinks.checkout.services import link_velocity_status
+from paylinks.links.services import link_create
+from paylinks.processors.models import SandboxCharge
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request, settings):
+    if request.param == "redis":
+        import redis
+
+        url = os.environ.get("PAYLINKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        try:
+            redis.Redis.from_url(url, socket_timeout=2).flushdb()
+        except redis.RedisError as e:
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis is not reachable at {url}: {e}")
+            pytest.skip(f"no Redis at {url}")
+        settings.REDIS_URL = url
+    else:
+        settings.REDIS_URL = ""
+    settings.VELOCITY_MAX_FAILURES = {"link": 20, "ip": 10, "card": 5, "merchant": 200}
+    yield request.param
+    if request.param == "redis":
+        redis.Redis.from_url(url).flushdb()
+
+
+def post_card(client, link, number, ip, name="Tester"):
+    return client.post(
+        link.path,
+        {
+            "name": name,
+            "email": "t@example.com",
+            "method": "card",
+            "card_number": number,
+            "card_exp": "12/31",
+            "card_cvc": "123",
+            "card_postal_code": "H2X1Y4",
+        },
+        REMOTE_ADDR=ip,
+    )
+
+
+def bad_card(i: int) -> str:
+    """A different Luhn-invalid number each time, as a card tester's list would be."""
+    from paylinks.processors.sandbox import luhn_valid
+
+    base = f"4{i:014d}"
+    return next(base + d for d in "0123456789" if not luhn_valid(base + d))
+
+
+def test_card_testing_burst_from_many_ips_is_stopped_at_the_link_limit(client, multi_link, store):
+    for i in range(300):
+        post_card(client, multi_link, bad_card(i), ip=f"10.{i // 250}.{i % 250}.7")
+    # The processor saw at most the link's limit of failures; the rest never reached it.
+    assert SandboxCharge.objects.count() == 20
+    assert Attempt.objects.filter(failure_code="velocity_limited").count() == 280
+    assert link_velocity_status(link=multi_link) == "link"
+    # A real customer is told plainly, and not charged.
+    r = post_card(client, multi_link, "4242424242424242", ip="192.0.2.1")
+    assert "payments are paused" in r.content.decode()
+    assert SandboxCharge.objects.count() == 20
+
+
+def test_limits_per_ip_and_per_card(client, merchant, store):
+    a = link_create(merchant=merchant, kind="multi", amount=100, description="A")
+    b = link_create(merchant=merchant, kind="multi", amount=100, description="B")
+    for i in range(12):  # one IP, many cards, spread over two links
+        post_card(client, a if i % 2 else b, bad_card(i), ip="203.0.113.9")
+    assert SandboxCharge.objects.count() == 10
+    for _ in range(7):  # one card, many IPs
+        post_card(client, a, "4000000000000002", ip=f"198.51.100.{_}")
+    assert SandboxCharge.objects.filter(card_last4="0002").count() == 5
+    # Other customers of the same links are not affected by those two.
+    assert pay_card(a).outcome == "succeeded"
+
+
+def test_merchant_sees_the_pause_and_lifts_it(logged_in, client, multi_link, store):
+    for i in range(25):
+        post_card(client, multi_link, bad_card(i), ip=f"10.0.0.{i}")
+    issues = logged_in.get(reverse("links:issues", args=[multi_link.public_id])).content.decode()
+    assert "Payments through this link are paused." in issues
+    assert "payments are paused" in issues  # the blocked attempts are listed too
+    logged_in.post(reverse("links:lift_limit", args=[multi_link.public_id]))
+    assert link_velocity_status(link=multi_link) == ""
+    r = post_card(client, multi_link, "4242424242424242", ip="10.0.0.1")
+    assert r.status_code == 302
+    assert Attempt.objects.filter(outcome="succeeded").count() == 1
+
+
+def test_successes_do_not_count(multi_link, store):
+    for _ in range(30):
+        assert pay_card(multi_link).outcome == "succeeded"
+
+
+def test_honeypot_stops_naive_bots_without_an_attempt(client, multi_link):
+    r = client.post(
+        multi_link.path,
+        {
+            "name": "Bot",
+            "email": "b@example.com",
+            "method": "card",
+            "website": "http://spam",
+            "card_number": "4242424242424242",
+            "card_exp": "12/31",
+            "card_cvc": "123",
+            "card_postal_code": "H2X1Y4",
+        },
+    )
+    assert "could not be processed" in r.content.decode()
+    assert not Attempt.objects.exists() and not SandboxCharge.objects.exists()
+
+
+def test_client_ip_behind_a_trusted_proxy(client, multi_link, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    client.post(
+        multi_link.path,
+        {
+            "name": "X",
+            "email": "x@example.com",
+            "method": "card",
+            "card_number": bad_card(1),
+            "card_exp": "12/31",
+            "card_cvc": "123",
+            "card_postal_code": "H2X1Y4",
+        },
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.77",
+    )
+    assert Attempt.objects.get().client_ip == "198.51.100.77"
