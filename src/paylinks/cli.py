@@ -285,7 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from paylinks.core.audit import Actor, acting_as
+
+    with acting_as(Actor("cli")):
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "paylinks.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "paylinks.core.audit.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -161,6 +163,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+if SESSION_COOKIE_SECURE:  # served over https: browsers must never come back over http
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_SECONDS", 12 * 3600)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -182,6 +189,10 @@ VELOCITY_MAX_FAILURES = {
     "card": env_int("VELOCITY_MAX_FAILURES_PER_CARD", 5),
     "merchant": env_int("VELOCITY_MAX_FAILURES_PER_MERCHANT", 200),
 }
+# Login throttling: failures per email (and per client IP) before a lockout of this long.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0: use the peer).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 FAULTS = {f.strip() for f in env("FAULTS").split(",") if f.strip()}  # crash tests only

@@ -1,5 +1,4 @@
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.core.ids import new_id, new_token
@@ -158,16 +157,3 @@ class Payment(MaskedInstrument, DeliveryAddress):
         from paylinks.processors.base import failure_message
 
         return failure_message(self.failure_code) if self.failure_code else ""
-
-
-class VelocityEvent(models.Model):
-    """One failed attempt counted against one key (link, IP, card, merchant)."""
-
-    key = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "created_at"])]
-
-    def __str__(self) -> str:
-        return self.key

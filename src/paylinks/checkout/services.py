@@ -23,6 +23,8 @@ from paylinks.checkout.models import Attempt, Method, Payment
 from paylinks.checkout.tasks import settle_payment
 from paylinks.core.faults import crash_point
 from paylinks.links.models import PaymentLink
+from paylinks.merchants.models import AuditEvent
+from paylinks.merchants.services import audit_record
 from paylinks.notifications.services import (
     payment_notify_failed,
     payment_notify_received,
@@ -222,6 +224,9 @@ def link_velocity_lift(*, link: PaymentLink) -> None:
     for attempt in failed.only("link_id", "merchant_id", "client_ip", "card_fingerprint"):
         found.update(_limit_keys(attempt).values())
     velocity.clear(sorted(found))
+    audit_record(
+        merchant=link.merchant, action=AuditEvent.Action.LINK_PAUSE_LIFTED, target=link.public_id
+    )
 
 
 def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
@@ -321,9 +326,15 @@ def payment_settle(*, payment: Payment) -> Payment:
 def payment_mark_delivered(*, payment: Payment) -> Payment:
     if payment.delivery_status != Payment.Delivery.TO_DELIVER:
         raise ValidationError(_("This payment has nothing to deliver."))
-    payment.delivery_status = Payment.Delivery.DELIVERED
-    payment.delivered_at = timezone.now()
-    payment.save(update_fields=["delivery_status", "delivered_at"])
+    with transaction.atomic():
+        payment.delivery_status = Payment.Delivery.DELIVERED
+        payment.delivered_at = timezone.now()
+        payment.save(update_fields=["delivery_status", "delivered_at"])
+        audit_record(
+            merchant=payment.merchant,
+            action=AuditEvent.Action.PAYMENT_DELIVERED,
+            target=payment.public_id,
+        )
     return payment
 
 

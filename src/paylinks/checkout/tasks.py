@@ -7,6 +7,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from paylinks.checkout.models import Payment
+from paylinks.core import counters
 
 
 @task()
@@ -26,6 +27,7 @@ def reconcile_payments() -> None:
 
     try:
         payments_reconcile()
+        counters.prune()
     finally:
         schedule_reconciliation(delay=settings.RECOVERY_INTERVAL_SECONDS)
 

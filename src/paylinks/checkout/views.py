@@ -1,5 +1,3 @@
-import ipaddress
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,26 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from paylinks.checkout import selectors, services
 from paylinks.checkout.forms import PayForm
 from paylinks.checkout.models import Attempt, Method, Payment
+from paylinks.core.http import client_ip
 from paylinks.core.views import merchant_required
 from paylinks.links.models import PaymentLink
 from paylinks.links.selectors import link_by_token
 from paylinks.merchants.models import Merchant
 from paylinks.processors.sandbox import CARD_OUTCOMES, FAILING_ACCOUNT
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """The customer's address: the peer, or behind N trusted proxies the address the
-    outermost of them saw (X-Forwarded-For entries added before it can be forged)."""
-    hops = settings.TRUSTED_PROXY_HOPS
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    if hops and len(forwarded) >= hops:
-        candidate = forwarded[-hops]
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,7 +49,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
                 card=form.card() if data["method"] == Method.CARD else None,
                 bank=form.bank() if data["method"] == Method.BANK_TRANSFER else None,
                 delivery=delivery,
-                client_ip=_client_ip(request),
+                client_ip=client_ip(request),
             )
         except services.PaymentRefused as e:
             link.refresh_from_db()

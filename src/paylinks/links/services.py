@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from paylinks.links.models import PaymentLink
 from paylinks.links.selectors import link_is_used
-from paylinks.merchants.models import Merchant
+from paylinks.merchants.models import AuditEvent, Merchant
+from paylinks.merchants.services import audit_record
 from paylinks.money import MAX_AMOUNT_MAJOR, minor_digits
 
 # What the merchant may set on a link, at creation and (while unused) by editing.
@@ -123,9 +124,14 @@ def link_create(
             "inactive_message": inactive_message,
         },
     )
-    return PaymentLink.objects.create(
-        merchant=merchant, kind=kind, currency=merchant.currency, **fields
-    )
+    with transaction.atomic():
+        link = PaymentLink.objects.create(
+            merchant=merchant, kind=kind, currency=merchant.currency, **fields
+        )
+        audit_record(
+            merchant=merchant, action=AuditEvent.Action.LINK_CREATED, target=link.public_id
+        )
+    return link
 
 
 def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
@@ -145,17 +151,28 @@ def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
+        audit_record(
+            merchant=locked.merchant, action=AuditEvent.Action.LINK_UPDATED, target=link.public_id
+        )
     return locked
 
 
 def link_deactivate(*, link: PaymentLink) -> PaymentLink:
-    link.is_active = False
-    link.save(update_fields=["is_active", "updated_at"])
+    with transaction.atomic():
+        link.is_active = False
+        link.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            merchant=link.merchant, action=AuditEvent.Action.LINK_DEACTIVATED, target=link.public_id
+        )
     return link
 
 
 def link_activate(*, link: PaymentLink) -> PaymentLink:
     _require_payments_account(link.merchant)
-    link.is_active = True
-    link.save(update_fields=["is_active", "updated_at"])
+    with transaction.atomic():
+        link.is_active = True
+        link.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            merchant=link.merchant, action=AuditEvent.Action.LINK_ACTIVATED, target=link.public_id
+        )
     return link

@@ -1,7 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from paylinks.core.http import client_ip
+from paylinks.merchants import services
 from paylinks.merchants.models import PaymentsAccount
 
 COUNTRIES = [("CA", _("Canada")), ("US", _("United States")), ("FR", _("France"))]
@@ -39,3 +44,25 @@ class PaymentsAccountForm(forms.Form):
         help_text=_("Deposits go to this account. Only its last 4 digits are kept."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with throttling: after too many failures the account (and the
+    address they came from) is locked for a while, whatever password is tried."""
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request else None
+        if services.login_locked(email=email, ip=ip):
+            raise forms.ValidationError(
+                _("Too many failed attempts. Wait %(minutes)s minutes and try again.")
+                % {"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
+                code="locked",
+            )
+        try:
+            data = super().clean()
+        except forms.ValidationError:
+            services.login_record_failure(email=email, ip=ip)
+            raise
+        services.login_record_success(email=email)
+        return data

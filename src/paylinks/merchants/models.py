@@ -109,3 +109,38 @@ class PaymentsAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.get_status_display()})"
+
+
+class AuditEvent(models.Model):
+    """A merchant-side action: who, what, when, from where."""
+
+    class Action(models.TextChoices):
+        SIGNUP = "signup", _("Signed up")
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGED = "password_changed", _("Changed the password")
+        ACCOUNT_APPLIED = "account_applied", _("Applied for a payments account")
+        ACCOUNT_APPROVED = "account_approved", _("Payments account approved")
+        ACCOUNT_REJECTED = "account_rejected", _("Payments account rejected")
+        LINK_CREATED = "link_created", _("Created a payment link")
+        LINK_UPDATED = "link_updated", _("Edited a payment link")
+        LINK_DEACTIVATED = "link_deactivated", _("Deactivated a payment link")
+        LINK_ACTIVATED = "link_activated", _("Reactivated a payment link")
+        LINK_REMINDER = "link_reminder", _("Sent a reminder")
+        LINK_PAUSE_LIFTED = "link_pause_lifted", _("Lifted a payment pause")
+        PAYMENT_DELIVERED = "payment_delivered", _("Marked a payment as delivered")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.CharField(_("who"), max_length=254)
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    action = models.CharField(_("what"), max_length=30, choices=Action.choices)
+    target = models.CharField(_("on"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.target}"

@@ -5,7 +5,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from paylinks.merchants.models import Merchant, PaymentsAccount, User
+from paylinks.core import counters
+from paylinks.core.audit import current_actor
+from paylinks.merchants.models import AuditEvent, Merchant, PaymentsAccount, User
+
+
+def audit_record(*, merchant: Merchant, action: str, target: str = "") -> AuditEvent:
+    """Record a merchant-side action, by whoever is acting now (see core.audit)."""
+    actor = current_actor()
+    return AuditEvent.objects.create(
+        merchant=merchant, actor=actor.who, ip=actor.ip, action=action, target=target
+    )
 
 
 def merchant_signup(
@@ -30,9 +40,17 @@ def merchant_signup(
         merchant = Merchant.objects.create(
             business_name=business_name, locale=locale, currency=currency
         )
-        return User.objects.create_user(
+        user = User.objects.create_user(
             email=email, password=password, merchant=merchant, locale=locale
         )
+        audit_record(merchant=merchant, action=AuditEvent.Action.SIGNUP, target=email)
+        return user
+
+
+def password_changed(*, user: User) -> None:
+    """Django's view changes the password; this records it."""
+    if user.merchant is not None:
+        audit_record(merchant=user.merchant, action=AuditEvent.Action.PASSWORD_CHANGED)
 
 
 def payments_account_apply(
@@ -73,6 +91,7 @@ def payments_account_apply(
         account.rejection_reason = ""
         account.decided_at = None
         account.save()
+        audit_record(merchant=merchant, action=AuditEvent.Action.ACCOUNT_APPLIED)
         if settings.PROCESSOR == "sandbox":
             payments_account_approve(account=account)
     return account
@@ -83,6 +102,7 @@ def payments_account_approve(*, account: PaymentsAccount) -> PaymentsAccount:
     account.rejection_reason = ""
     account.decided_at = timezone.now()
     account.save(update_fields=["status", "rejection_reason", "decided_at"])
+    audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_APPROVED)
     return account
 
 
@@ -93,4 +113,30 @@ def payments_account_reject(*, account: PaymentsAccount, reason: str) -> Payment
     account.rejection_reason = reason.strip()
     account.decided_at = timezone.now()
     account.save(update_fields=["status", "rejection_reason", "decided_at"])
+    audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_REJECTED)
     return account
+
+
+def _login_keys(email: str, ip: str | None) -> list[str]:
+    found = [f"login:email:{email.strip().lower()}"]
+    if ip:
+        found.append(f"login:ip:{ip}")
+    return found
+
+
+def login_locked(*, email: str, ip: str | None) -> bool:
+    """Too many failed logins for this email (or from this address) lately."""
+    store = counters.counter()
+    email_key, *ip_key = _login_keys(email, ip)
+    window = settings.LOGIN_LOCKOUT_SECONDS
+    if store.count(email_key, window) >= settings.LOGIN_MAX_FAILURES:
+        return True
+    return bool(ip_key) and store.count(ip_key[0], window) >= settings.LOGIN_MAX_FAILURES_PER_IP
+
+
+def login_record_failure(*, email: str, ip: str | None) -> None:
+    counters.counter().add(_login_keys(email, ip))
+
+
+def login_record_success(*, email: str) -> None:
+    counters.counter().clear(_login_keys(email, None))

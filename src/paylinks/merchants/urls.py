@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/payments/", views.payments_account, name="payments_account"),
+    path("account/activity/", views.activity, name="activity"),
 ]

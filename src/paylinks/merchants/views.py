@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -13,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.views import merchant_required, set_language_cookie
-from paylinks.merchants import services
-from paylinks.merchants.forms import PaymentsAccountForm, SignupForm
+from paylinks.merchants import selectors, services
+from paylinks.merchants.forms import LoginForm, PaymentsAccountForm, SignupForm
 from paylinks.merchants.models import Merchant
 
 
@@ -38,6 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "merchants/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -49,8 +51,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("links:list")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
         messages.success(self.request, _("Your password was changed."))
-        return super().form_valid(form)
+        return response
+
+
+@merchant_required
+def activity(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+    """The audit log: who did what, when, from where."""
+    events = selectors.audit_events(merchant=merchant)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "merchants/activity.html", {"page": page})
 
 
 @merchant_required

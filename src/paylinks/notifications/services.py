@@ -3,10 +3,13 @@
 loses nothing."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
+from paylinks.merchants.models import AuditEvent
+from paylinks.merchants.services import audit_record
 from paylinks.notifications import tasks
 
 
@@ -29,4 +32,8 @@ def link_send_reminder(*, link: PaymentLink) -> None:
         raise ValidationError(_("This link names no customer email to remind."))
     if not link.accepts_payments:
         raise ValidationError(_("This link is not accepting payments."))
-    tasks.send_link_reminder.enqueue(link_id=link.pk)
+    with transaction.atomic():
+        tasks.send_link_reminder.enqueue(link_id=link.pk)
+        audit_record(
+            merchant=link.merchant, action=AuditEvent.Action.LINK_REMINDER, target=link.public_id
+        )

@@ -1,0 +1,276 @@
+"""Security of the dashboard and the public pages: headers, CSRF, throttling, tenant
+isolation, hostile text, secrets never stored or logged, the audit log."""
+
+import logging
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import PASSWORD, make_merchant
+from pay import pay_bank, pay_card
+from paylinks.checkout.models import Payment
+from paylinks.links.services import link_create
+from paylinks.merchants.models import AuditEvent
+
+
+def test_security_headers_and_cookies(logged_in, multi_link):
+    r = logged_in.get(reverse("links:list"))
+    csp = r["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
+    assert r["Referrer-Policy"] == "same-origin"
+    hosted = Client().get(multi_link.path)
+    assert hosted["Referrer-Policy"] == "no-referrer" and hosted["Cache-Control"] == "no-store"
+    # No inline script anywhere on our pages (the policy would block it).
+    for page in (r.content.decode(), hosted.content.decode()):
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert " style=" not in page and "onclick" not in page
+
+
+def test_session_cookie_flags(client, db, settings):
+    make_merchant()
+    r = client.post(
+        reverse("merchants:login"), {"username": "owner@bakery.test", "password": PASSWORD}
+    )
+    cookie = r.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_hsts_when_served_over_https(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    r = client.get("/login/", secure=True)
+    assert r["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_csrf_is_enforced(db, multi_link):
+    strict = Client(enforce_csrf_checks=True)
+    r = strict.post(multi_link.path, {"name": "x"})
+    assert r.status_code == 403
+    r = strict.post(reverse("merchants:login"), {"username": "a", "password": "b"})
+    assert r.status_code == 403
+
+
+def test_login_throttling_locks_out(client, db, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    make_merchant()
+    for _ in range(3):
+        r = client.post(
+            reverse("merchants:login"), {"username": "owner@bakery.test", "password": "nope"}
+        )
+        assert r.status_code == 200
+    r = client.post(
+        reverse("merchants:login"), {"username": "owner@bakery.test", "password": PASSWORD}
+    )
+    assert r.status_code == 200 and "Too many failed attempts" in r.content.decode()
+    assert "_auth_user_id" not in client.session
+    events = AuditEvent.objects.filter(action="login_failed")
+    assert events.count() >= 3
+
+
+def test_successful_login_resets_the_count(client, db, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    make_merchant()
+    login = reverse("merchants:login")
+    for _ in range(2):
+        client.post(login, {"username": "owner@bakery.test", "password": "nope"})
+    assert (
+        client.post(login, {"username": "owner@bakery.test", "password": PASSWORD}).status_code
+        == 302
+    )
+    client.post(reverse("merchants:logout"))
+    for _ in range(2):
+        client.post(login, {"username": "owner@bakery.test", "password": "nope"})
+    assert (
+        client.post(login, {"username": "owner@bakery.test", "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def _merchant_urls():
+    """Every dashboard route that takes an object's id, from the URL configuration itself."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{p.namespace}:" if p.namespace else ""
+                yield from walk(p.url_patterns, prefix + ns)
+            elif isinstance(p, URLPattern) and p.name and "public_id" in p.pattern.regex.groupindex:
+                yield prefix + p.name
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_tenant_isolation_every_id_route_answers_404(client, db):
+    victim = make_merchant(email="victim@shop.test").merchant
+    link = link_create(
+        merchant=victim, kind="multi", amount=100, description="Secret", collect_delivery=True
+    )
+    payment = pay_card(link).payment
+    ids = {
+        "links": link.public_id,
+        "receipts": payment.receipt.public_id,
+        "checkout": payment.public_id,
+    }
+    names = _merchant_urls()
+    assert {
+        "links:detail",
+        "links:edit",
+        "links:qr",
+        "receipts:detail",
+        "checkout:delivered",
+    } <= set(names)
+    client.force_login(make_merchant(email="attacker@shop.test"))
+    for name in names:
+        url = reverse(name, kwargs={"public_id": ids[name.split(":")[0]]})
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url).status_code == 404, url
+    payment.refresh_from_db()
+    link.refresh_from_db()
+    assert payment.delivery_status == "to_deliver" and link.is_active
+
+
+HOSTILE = [
+    '<script>alert("x")</script>',
+    "Robert'); DROP TABLE links;--",
+    "\u202eevil\u202c ‮ RTL",
+    "Café 🍰🎂 «crème»",
+    '"><img src=x onerror=alert(1)>',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_stored_as_typed_and_shown_escaped(client, db, text, run_tasks):
+    from django.core import mail
+
+    user = make_merchant(email="h@shop.test", business_name=text)
+    link = link_create(merchant=user.merchant, kind="multi", amount=100, description=text)
+    assert link.description == text and user.merchant.business_name == text
+    page = client.get(link.path).content.decode()
+    assert text not in page or "<" not in text  # never raw
+    assert "<script>alert" not in page and "<img src=x" not in page
+    r = client.post(
+        link.path,
+        {
+            "name": text,
+            "email": "e@example.com",
+            "method": "card",
+            "card_number": "4242424242424242",
+            "card_exp": "12/31",
+            "card_cvc": "123",
+            "card_postal_code": "H2X1Y4",
+        },
+        follow=True,
+    )
+    assert "<script>alert" not in r.content.decode()
+    payment = Payment.objects.get()
+    assert payment.payer_name == text
+    client.force_login(user)
+    for url in (
+        reverse("links:list"),
+        reverse("links:detail", args=[link.public_id]),
+        reverse("links:issues", args=[link.public_id]),
+        reverse("receipts:list"),
+        reverse("receipts:detail", args=[payment.receipt.public_id]),
+    ):
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body, url
+    run_tasks()
+    assert any(text in m.body for m in mail.outbox)  # plain-text emails carry it as typed
+
+
+def test_oversized_text_gets_a_field_error_and_nothing_is_stored(logged_in, merchant):
+    r = logged_in.post(
+        reverse("links:create", args=["multi"]),
+        {"amount": "10.00", "description": "x" * 10_000, "allow_card": "on"},
+    )
+    assert r.status_code == 200 and "description" in r.context["form"].errors
+    r = logged_in.post(
+        reverse("merchants:signup"),
+        {
+            "business_name": "y" * 10_000,
+            "email": "big@example.com",
+            "password": PASSWORD,
+            "locale": "en",
+            "currency": "CAD",
+        },
+    )
+    assert r.status_code == 200 and "business_name" in r.context["form"].errors
+
+
+SECRETS = [
+    "4242424242424242",
+    "4000000000000002",
+    "4000000000009995",
+    "4000000000000069",
+    "4000000000000127",
+    "4000000000000119",
+    "5555555555554444",
+    "000111111116",
+    "987654321",
+]
+
+
+def test_no_card_or_account_number_in_database_or_logs(
+    client, multi_link, caplog, run_tasks, settings
+):
+    settings.SANDBOX_SETTLE_SECONDS = 0
+    caplog.set_level(logging.DEBUG)
+    for number in SECRETS[:7]:
+        client.post(
+            multi_link.path,
+            {
+                "name": "P",
+                "email": "p@example.com",
+                "method": "card",
+                "card_number": number,
+                "card_exp": "12/31",
+                "card_cvc": "123",
+                "card_postal_code": "H2X1Y4",
+            },
+        )
+    for account in SECRETS[7:]:
+        client.post(
+            multi_link.path,
+            {
+                "name": "P",
+                "email": "p@example.com",
+                "method": "bank_transfer",
+                "bank_holder": "P",
+                "bank_institution": "001",
+                "bank_transit": "00011",
+                "bank_account": account,
+            },
+        )
+    pay_bank(multi_link, account="000111111116")
+    run_tasks()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            dump = repr(cursor.fetchall())
+            for secret in SECRETS:
+                assert secret not in dump, (table, secret)
+    logs = caplog.text
+    for secret in SECRETS:
+        assert secret not in logs
+
+
+def test_audit_log_shows_who_did_what_from_where(logged_in, merchant):
+    r = logged_in.post(
+        reverse("links:create", args=["multi"]),
+        {"amount": "10.00", "description": "Audit me", "allow_card": "on"},
+        REMOTE_ADDR="198.51.100.4",
+    )
+    link_id = r["Location"].rstrip("/").split("/")[-1]
+    logged_in.post(reverse("links:deactivate", args=[link_id]), REMOTE_ADDR="198.51.100.4")
+    page = logged_in.get(reverse("merchants:activity")).content.decode()
+    assert "Created a payment link" in page and "Deactivated a payment link" in page
+    assert "198.51.100.4" in page and "owner@bakery.test" in page and link_id in page
+    other = make_merchant(email="other@shop.test")
+    logged_in.force_login(other)
+    assert "Audit me" not in logged_in.get(reverse("merchants:activity")).content.decode()
+    assert link_id not in logged_in.get(reverse("merchants:activity")).content.decode()
