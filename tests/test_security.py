@@ -23,7 +23,7 @@ def test_security_headers_and_cookies(logged_in, multi_link):
     assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
     assert r["Referrer-Policy"] == "same-origin"
     hosted = Client().get(multi_link.path)
-    assert hosted["Referrer-Policy"] == "no-referrer" and hosted["Cache-Control"] == "no-store"
+    assert hosted["Referrer-Policy"] == "same-origin" and hosted["Cache-Control"] == "no-store"
     # No inline script anywhere on our pages (the policy would block it).
     for page in (r.content.decode(), hosted.content.decode()):
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)

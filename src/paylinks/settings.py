@@ -110,7 +110,15 @@ TEMPLATES = [
                 "paylinks.core.context_processors.site",
             ],
         },
-    }
+    },
+    {
+        # Plain-text emails: nothing is HTML, so nothing is HTML-escaped.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'paylinks.sqlite3'}")

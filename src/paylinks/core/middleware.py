@@ -36,7 +36,8 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.path.startswith(("/l/", "/r/")):
-            # Link and receipt URLs are secrets: never leak them, never cache them.
-            response.headers["Referrer-Policy"] = "no-referrer"
+            # Link and receipt URLs are secrets: never cached. (Referrer-Policy stays
+            # same-origin, which already keeps them from other sites: no-referrer would
+            # make browsers send "Origin: null" with the form, and fail its CSRF check.)
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
@@ -10,14 +10,18 @@ from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 
 
+def _render(name: str, context: dict) -> str:
+    return engines["text"].get_template(name).render(context)
+
+
 def _send(*, template: str, language: str, to: list[str], context: dict) -> None:
     """Render ``emails/<template>_subject.txt`` and ``.txt`` in ``language`` and send."""
     if not to:
         return
     with translation.override(language):
         ctx = {"BASE_URL": settings.BASE_URL, "language": language, **context}
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
-        body = render_to_string(f"emails/{template}.txt", ctx)
+        subject = " ".join(_render(f"emails/{template}_subject.txt", ctx).split())
+        body = _render(f"emails/{template}.txt", ctx)
     EmailMessage(subject=subject, body=body, to=to).send()
 
 
