@@ -43,7 +43,7 @@ class PayForm(forms.Form):
         label=_("Expiry (MM/YY)"),
         required=False,
         max_length=7,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY"}),
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": _("MM/YY")}),
     )
     card_cvc = _secret(_("Security code (CVC)"), "cc-csc", 4)
     card_postal_code = _text(_("Postal code"), "postal-code")
