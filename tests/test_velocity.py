@@ -137,3 +137,51 @@ def test_client_ip_behind_a_trusted_proxy(client, multi_link, settings):
         HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.77",
     )
     assert Attempt.objects.get().client_ip == "198.51.100.77"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("shared", ["database", "redis"])
+def test_limits_hold_across_web_processes(tmp_path, shared, settings):
+    """Four gunicorn processes, one burst from 60 addresses: the link's limit holds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import make_merchant
+    from livehttp import Client, serve
+
+    env = {"PAYLINKS_TRUSTED_PROXY_HOPS": "1", "PAYLINKS_VELOCITY_MAX_FAILURES_PER_LINK": "8"}
+    if shared == "redis":
+        import redis
+
+        url = os.environ.get("PAYLINKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        try:
+            redis.Redis.from_url(url, socket_timeout=2).flushdb()
+        except redis.RedisError as e:
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis is not reachable at {url}: {e}")
+            pytest.skip(f"no Redis at {url}")
+        env["PAYLINKS_REDIS_URL"] = url
+    link = link_create(
+        merchant=make_merchant().merchant, kind="multi", amount=100, description="Target"
+    )
+    form = {
+        "name": "T",
+        "email": "t@example.com",
+        "method": "card",
+        "card_exp": "12/31",
+        "card_cvc": "123",
+        "card_postal_code": "H2X1Y4",
+    }
+    with serve(tmp_path, workers=4, **env) as base:
+
+        def one(i: int) -> int:
+            return Client(ip=f"10.9.{i}.1").post_form(
+                base + link.path, form | {"card_number": bad_card(i)}
+            )[0]
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(one, range(60)))
+    assert set(statuses) == {200}
+    # A few in-flight attempts may pass the check together before the first failures
+    # are counted; never many more than the limit, never all 60.
+    assert 8 <= SandboxCharge.objects.count() <= 8 + 12
+    assert Attempt.objects.filter(failure_code="velocity_limited").count() >= 60 - 20
