@@ -50,7 +50,8 @@ def test_payment_emails_arrive_over_smtp(smtp, multi_link, run_tasks):
     assert set(by_to) == {"jeanne@example.com", "owner@bakery.test"}
     customer = by_to["jeanne@example.com"]
     assert "Bakery & Co" in customer["Subject"]
-    assert "12,50\u00a0$" in body(customer) and "Visa •••• 4242" in body(customer)
+    assert "Montant\u00a0: 12,50\u00a0$" in body(customer)  # French typography
+    assert "Visa •••• 4242" in body(customer)
     owner = by_to["owner@bakery.test"]
     assert "$12.50" in owner["Subject"]
     assert multi_link.path in body(owner)  # the confirmation contains the link

@@ -346,3 +346,15 @@ def test_qr_code_decodes_to_the_link(logged_in, multi_link, settings):
     png = logged_in.get(reverse("links:qr", args=[multi_link.public_id]) + "?format=png")
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))]
     assert decoded == [settings.BASE_URL + multi_link.path]
+
+
+def test_password_change(logged_in, user):
+    url = reverse("merchants:password_change")
+    r = logged_in.post(url, {"old_password": "wrong", "new_password1": "x", "new_password2": "x"})
+    assert r.status_code == 200 and "old_password" in r.context["form"].errors
+    new = "another-horse-staple-77"
+    r = logged_in.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert r.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new) and user.password.startswith("argon2")
+    assert user.merchant.audit_events.filter(action="password_changed").exists()
