@@ -118,14 +118,6 @@ def link_pay(
         limit = 1 if locked.kind == PaymentLink.Kind.SINGLE else locked.max_payments
         if limit is not None and _holds(locked) >= limit:
             raise PaymentRefused("in_progress")
-        fingerprint = velocity.card_fingerprint(card.number) if card else ""
-        limit_keys = velocity.keys(
-            link_id=locked.pk,
-            merchant_id=locked.merchant_id,
-            client_ip=client_ip,
-            fingerprint=fingerprint,
-        )
-        blocked = velocity.tripped(limit_keys)
         attempt = Attempt.objects.create(
             link=locked,
             merchant=locked.merchant,
@@ -140,9 +132,10 @@ def link_pay(
             card_last4=card.number[-4:] if card else "",
             card_brand=card_brand(card.number) if card and card.number.isdigit() else "",
             bank_last4=bank.account_number[-4:] if bank else "",
-            card_fingerprint=fingerprint,
+            card_fingerprint=velocity.card_fingerprint(card.number) if card else "",
             **_delivery_fields(delivery if locked.collect_delivery else None),
         )
+        blocked = velocity.tripped(_limit_keys(attempt))
         if blocked:
             # Recorded for the merchant's issues page; the processor is not called.
             log.warning("velocity limit (%s) stops %s", blocked, attempt.public_id)
