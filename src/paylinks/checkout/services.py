@@ -197,11 +197,16 @@ def _limit_keys(attempt: Attempt) -> dict[str, str]:
     )
 
 
+def _link_keys(link: PaymentLink) -> dict[str, str]:
+    """The keys every payment on this link counts against, whoever pays."""
+    return velocity.keys(
+        link_id=link.pk, merchant_id=link.merchant_id, client_ip=None, fingerprint=""
+    )
+
+
 def link_velocity_status(*, link: PaymentLink) -> str:
     """Which failed-attempt limit stops payments on this link now ('' if none)."""
-    return velocity.tripped(
-        velocity.keys(link_id=link.pk, merchant_id=link.merchant_id, client_ip=None, fingerprint="")
-    )
+    return velocity.tripped(_link_keys(link))
 
 
 def link_velocity_lift(*, link: PaymentLink) -> None:
@@ -209,11 +214,7 @@ def link_velocity_lift(*, link: PaymentLink) -> None:
     those of the IPs and cards that failed on it in the window start again from zero."""
     since = timezone.now() - timedelta(seconds=settings.VELOCITY_WINDOW_SECONDS)
     failed = link.attempts.filter(outcome=Attempt.Outcome.FAILED, created_at__gte=since)
-    found = set(
-        velocity.keys(
-            link_id=link.pk, merchant_id=link.merchant_id, client_ip=None, fingerprint=""
-        ).values()
-    )
+    found = set(_link_keys(link).values())
     for attempt in failed.only("link_id", "merchant_id", "client_ip", "card_fingerprint"):
         found.update(_limit_keys(attempt).values())
     velocity.clear(sorted(found))
