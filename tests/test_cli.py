@@ -90,3 +90,5 @@ def test_serve_on_embedded_defaults(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert proc.returncode in (0, -15)
+    # With no PAYLINKS_BASE_URL, links and emails point at this very server.
+    assert f"(base URL http://127.0.0.1:{port})" in proc.stdout.read().decode()

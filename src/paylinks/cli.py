@@ -39,8 +39,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_base_url(host: str, port: int) -> None:
+    """Without a configured public address, links and emails point at this server."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    os.environ.setdefault("PAYLINKS_BASE_URL", f"http://{shown}:{port}")
+
+
 def _serve(host: str, port: int, workers: int, worker: bool) -> int:
     """Gunicorn in front, the task worker beside it; stop both together."""
+    _default_base_url(host, port)
     _django()
     _manage("migrate", "--no-input", verbosity=0)
     from django.conf import settings
@@ -163,6 +170,7 @@ def _create_demo() -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    _default_base_url(args.host, args.port)
     _django()
     _manage("migrate", "--no-input", verbosity=0)
     _create_demo()
