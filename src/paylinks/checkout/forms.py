@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from paylinks.checkout.models import Method
 from paylinks.core.forms import SecretInput
@@ -9,7 +10,9 @@ from paylinks.links.models import PaymentLink
 from paylinks.processors.base import BankDetails, CardDetails
 
 
-def _text(label: str, autocomplete: str, required: bool = False, **attrs: str) -> forms.CharField:
+def _text(
+    label: StrOrPromise, autocomplete: str, required: bool = False, **attrs: str
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -18,7 +21,7 @@ def _text(label: str, autocomplete: str, required: bool = False, **attrs: str) -
     )
 
 
-def _secret(label: str, autocomplete: str, max_length: int) -> forms.CharField:
+def _secret(label: StrOrPromise, autocomplete: str, max_length: int) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -77,7 +80,9 @@ class PayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.link = link
         allowed = [(value, label) for value, label in Method.choices if value in link.methods]
-        self.fields["method"].choices = allowed
+        method_field = self.fields["method"]
+        assert isinstance(method_field, forms.ChoiceField)
+        method_field.choices = allowed
         self.fields["method"].initial = allowed[0][0] if allowed else None
         if not link.collect_delivery:
             for name in [*self.DELIVERY_FIELDS, "delivery_region", "delivery_country"]:
@@ -87,11 +92,12 @@ class PayForm(forms.Form):
             self.fields["email"].initial = link.customer_email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("website"):
             raise forms.ValidationError(_("This payment could not be processed."), code="bot")
         method = data.get("method")
-        required = self.CARD_FIELDS if method == Method.CARD else self.BANK_FIELDS
+        required: tuple[str, ...] = self.CARD_FIELDS if method == Method.CARD else self.BANK_FIELDS
         if method == Method.CARD and not data.get("card_name"):
             data["card_name"] = data.get("name", "")
         if self.link.collect_delivery:

@@ -24,7 +24,8 @@ class PaymentsAccountForm(forms.ModelForm):
         fields = ["status", "rejection_reason"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("status") == PaymentsAccount.Status.REJECTED
             and not (data.get("rejection_reason") or "").strip()

@@ -16,7 +16,7 @@ _lock = threading.Lock()
 class MailboxBackend(BaseEmailBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.path = settings.PAYLINKS_MAILBOX_PATH
+        self.path: str = getattr(settings, "PAYLINKS_MAILBOX_PATH")  # noqa: B009
         self.echo = getattr(settings, "PAYLINKS_MAILBOX_ECHO", False)
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:

@@ -148,7 +148,8 @@ class SandboxProcessor:
     def refresh(self, *, reference: str) -> ChargeResult:
         with transaction.atomic():
             charge = SandboxCharge.objects.select_for_update().get(reference=reference)
-            if charge.status == "pending" and charge.settles_at <= timezone.now():
+            due = charge.settles_at is not None and charge.settles_at <= timezone.now()
+            if charge.status == "pending" and due:
                 if charge.fails_at_settlement:
                     charge.status, charge.failure_code = "failed", "account_closed"
                 else:
