@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from paylinks.checkout.models import Method
+from paylinks.checkout.services import Delivery
 from paylinks.core.forms import SecretInput
 from paylinks.links.models import PaymentLink
 from paylinks.processors.base import BankDetails, CardDetails
@@ -129,6 +130,18 @@ class PayForm(forms.Form):
             cvc=d["card_cvc"].strip(),
             postal_code=d["card_postal_code"].strip(),
             name=d["card_name"].strip(),
+        )
+
+    def delivery(self) -> Delivery | None:
+        if not self.link.collect_delivery:
+            return None
+        d = self.cleaned_data
+        return Delivery(
+            line1=d["delivery_line1"],
+            city=d["delivery_city"],
+            region=d["delivery_region"],
+            postal_code=d["delivery_postal_code"],
+            country=d["delivery_country"],
         )
 
     def bank(self) -> BankDetails:

@@ -3,14 +3,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from paylinks.checkout import selectors, services
 from paylinks.checkout.forms import PayForm
 from paylinks.checkout.models import Attempt, Method, Payment
-from paylinks.core.http import client_ip
+from paylinks.core.http import active_language, client_ip
 from paylinks.core.views import merchant_required
 from paylinks.links.models import PaymentLink
 from paylinks.links.selectors import link_by_token
@@ -30,25 +29,16 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
     failure = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        delivery = None
-        if link.collect_delivery:
-            delivery = services.Delivery(
-                line1=data["delivery_line1"],
-                city=data["delivery_city"],
-                region=data["delivery_region"],
-                postal_code=data["delivery_postal_code"],
-                country=data["delivery_country"],
-            )
         try:
             attempt = services.link_pay(
                 link=link,
                 method=data["method"],
                 payer_name=data["name"],
                 payer_email=data["email"],
-                payer_language=(translation.get_language() or "en")[:2],
+                payer_language=active_language(),
                 card=form.card() if data["method"] == Method.CARD else None,
                 bank=form.bank() if data["method"] == Method.BANK_TRANSFER else None,
-                delivery=delivery,
+                delivery=form.delivery(),
                 client_ip=client_ip(request),
             )
         except services.PaymentRefused as e:

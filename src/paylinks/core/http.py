@@ -2,6 +2,14 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+
+from paylinks.money import site_language
+
+
+def active_language() -> str:
+    """The site language ("fr" or "en") of the request being answered."""
+    return site_language(translation.get_language() or "en")
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -12,6 +12,7 @@ from paylinks.checkout.models import Attempt
 from paylinks.checkout.selectors import attempt_list, payment_list
 from paylinks.checkout.services import link_velocity_lift, link_velocity_status
 from paylinks.core.forms import apply_service_errors
+from paylinks.core.http import active_language
 from paylinks.core.views import merchant_required
 from paylinks.links import selectors, services, sharing
 from paylinks.links.forms import LinkForm
@@ -28,10 +29,6 @@ def _get_link(merchant: Merchant, public_id: str) -> PaymentLink:
         return selectors.link_get(merchant=merchant, public_id=public_id)
     except PaymentLink.DoesNotExist:
         raise Http404 from None
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 @merchant_required
@@ -82,7 +79,7 @@ def link_create(request: HttpRequest, merchant: Merchant, kind: str) -> HttpResp
         request.POST or None,
         kind=kind,
         currency=merchant.currency,
-        language=_language(),
+        language=active_language(),
         initial={"show_business_name": True, "allow_card": True},
     )
     if request.method == "POST" and form.is_valid():
@@ -132,12 +129,12 @@ def link_edit(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpR
         messages.error(request, _("This link has been used: it can no longer be edited."))
         return redirect("links:detail", public_id=link.public_id)
     initial = {name: getattr(link, name) for name in services.EDITABLE}
-    initial["amount"] = amount_to_input(link.amount, link.currency, _language())
+    initial["amount"] = amount_to_input(link.amount, link.currency, active_language())
     form = LinkForm(
         request.POST or None,
         kind=link.kind,
         currency=link.currency,
-        language=_language(),
+        language=active_language(),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from paylinks.core.forms import apply_service_errors
+from paylinks.core.http import active_language
 from paylinks.core.views import merchant_required, set_language_cookie
 from paylinks.merchants import selectors, services
 from paylinks.merchants.forms import LoginForm, PaymentsAccountForm, SignupForm
@@ -21,7 +22,7 @@ from paylinks.merchants.models import Merchant
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    initial = {"locale": (translation.get_language() or "en")[:2]}
+    initial = {"locale": active_language()}
     form = SignupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
