@@ -358,3 +358,34 @@ def test_password_change(logged_in, user):
     user.refresh_from_db()
     assert user.check_password(new) and user.password.startswith("argon2")
     assert user.merchant.audit_events.filter(action="password_changed").exists()
+
+
+def test_expired_and_capped_links_show_a_status_page(client, merchant):
+    import datetime
+
+    from django.utils import timezone
+
+    from paylinks.links.services import link_create
+
+    expired = link_create(
+        merchant=merchant,
+        kind="multi",
+        amount=100,
+        description="Old",
+        inactive_message="See you next season!",
+    )
+    PaymentLink.objects.filter(pk=expired.pk).update(
+        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    page = text(client.get(expired.path))
+    assert "This link has expired." in page and "See you next season!" in page
+    assert 'name="card_number"' not in page
+    capped = link_create(
+        merchant=merchant, kind="multi", amount=100, description="Once", max_payments=1
+    )
+    pay_card(capped)
+    page = text(client.get(capped.path))
+    assert "maximum number of payments" in page and 'name="card_number"' not in page
+    r = client.post(capped.path, hosted_post(capped))
+    assert "maximum number of payments" in text(r)
+    assert Payment.objects.filter(link=capped).count() == 1
