@@ -41,3 +41,24 @@ def test_operator_rejects_with_a_reason_then_approves(client, db, settings):
     account.refresh_from_db()
     assert account.status == "approved" and account.rejection_reason == ""
     assert PaymentsAccount.objects.get(merchant=merchant).merchant.can_take_payments
+
+
+def test_operators_can_look_at_links_payments_and_receipts_but_not_change_them(client, db):
+    from pay import pay_card
+    from paylinks.links.services import link_create
+
+    merchant = make_merchant().merchant
+    link = link_create(merchant=merchant, kind="multi", amount=100, description="Look")
+    payment = pay_card(link).payment
+    client.force_login(User.objects.create_superuser("ops@paylinks.test", "ops-password-2026"))
+    for model, obj in [
+        ("links_paymentlink", link),
+        ("checkout_payment", payment),
+        ("checkout_attempt", payment.attempt),
+        ("receipts_salesreceipt", payment.receipt),
+    ]:
+        assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+        page = client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
+        assert page.status_code == 200
+        assert client.post(reverse(f"admin:{model}_change", args=[obj.pk]), {}).status_code == 403
+        assert link.token not in page.content.decode()
