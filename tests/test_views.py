@@ -389,3 +389,9 @@ def test_expired_and_capped_links_show_a_status_page(client, merchant):
     r = client.post(capped.path, hosted_post(capped))
     assert "maximum number of payments" in text(r)
     assert Payment.objects.filter(link=capped).count() == 1
+
+
+def test_hosted_page_query_count(client, multi_link, django_assert_max_num_queries):
+    # The link, its merchant and its payments account: one query for the whole page.
+    with django_assert_max_num_queries(1):
+        assert client.get(multi_link.path).status_code == 200

@@ -54,4 +54,4 @@ def link_get(*, merchant: Merchant, public_id: str) -> PaymentLink:
 
 
 def link_by_token(*, token: str) -> PaymentLink:
-    return PaymentLink.objects.select_related("merchant").get(token=token)
+    return PaymentLink.objects.select_related("merchant__payments_account").get(token=token)
