@@ -96,3 +96,29 @@ def test_lost_settlement_check_is_redone(single_link, settings):
     payments_reconcile(older_than=timedelta(0))
     payment.refresh_from_db()
     assert payment.status == "succeeded" and payment.receipt.number == 1
+
+
+def test_the_periodic_recovery_task_keeps_itself_scheduled(single_link, run_tasks, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from paylinks.checkout.tasks import reconcile_payments, schedule_reconciliation
+
+    settings.RECOVERY_SECONDS = 0
+    queued = DBTaskResult.objects.filter(task_path=reconcile_payments.module_path)
+    schedule_reconciliation()
+    schedule_reconciliation()  # a second worker starting: still one run queued
+    assert queued.filter(status="READY").count() == 1
+    Attempt.objects.create(
+        link=single_link,
+        merchant=single_link.merchant,
+        method="card",
+        payer_name="A",
+        payer_email="a@b.c",
+        amount=100,
+        currency="CAD",
+        processor="sandbox",
+    )
+    run_tasks()  # runs the recovery pass, which queues the next one for later
+    assert Attempt.objects.get().outcome == "failed"
+    assert queued.filter(status="SUCCESSFUL").count() == 1
+    assert queued.filter(status="READY").count() == 1
