@@ -57,18 +57,23 @@ def test_server_killed_after_the_charge_then_recovery(tmp_path):
     assert Payment.objects.count() == 1 and SalesReceipt.objects.count() == 1
 
 
-def test_attempt_the_processor_never_saw_is_failed_and_releases_the_link(merchant):
-    link = link_create(merchant=merchant, kind="single", amount=100, description="x")
-    Attempt.objects.create(
+def stuck_attempt(link) -> Attempt:
+    """An attempt written, then the process died before the processor was called."""
+    return Attempt.objects.create(
         link=link,
-        merchant=merchant,
+        merchant=link.merchant,
         method="card",
         payer_name="A",
         payer_email="a@b.c",
-        amount=100,
-        currency="CAD",
+        amount=link.amount,
+        currency=link.currency,
         processor="sandbox",
     )
+
+
+def test_attempt_the_processor_never_saw_is_failed_and_releases_the_link(merchant):
+    link = link_create(merchant=merchant, kind="single", amount=100, description="x")
+    stuck_attempt(link)
     assert payments_reconcile(older_than=timedelta(hours=1))["failed"] == 0  # too recent
     assert payments_reconcile(older_than=timedelta(0))["failed"] == 1
     assert pay_card(link).outcome == "succeeded"
@@ -108,16 +113,7 @@ def test_the_periodic_recovery_task_keeps_itself_scheduled(single_link, run_task
     schedule_reconciliation()
     schedule_reconciliation()  # a second worker starting: still one run queued
     assert queued.filter(status="READY").count() == 1
-    Attempt.objects.create(
-        link=single_link,
-        merchant=single_link.merchant,
-        method="card",
-        payer_name="A",
-        payer_email="a@b.c",
-        amount=100,
-        currency="CAD",
-        processor="sandbox",
-    )
+    stuck_attempt(single_link)
     run_tasks()  # runs the recovery pass, which queues the next one for later
     assert Attempt.objects.get().outcome == "failed"
     assert queued.filter(status="SUCCESSFUL").count() == 1

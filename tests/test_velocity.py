@@ -13,24 +13,31 @@ from paylinks.links.services import link_create
 from paylinks.processors.models import SandboxCharge
 
 
+def empty_redis() -> str:
+    """The test Redis database, emptied; CI fails without it, elsewhere the test skips."""
+    import redis
+
+    url = os.environ.get("PAYLINKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).flushdb()
+    except redis.RedisError as e:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {url}: {e}")
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
 @pytest.fixture(params=["database", "redis"])
 def store(request, settings):
     if request.param == "redis":
-        import redis
-
-        url = os.environ.get("PAYLINKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-        try:
-            redis.Redis.from_url(url, socket_timeout=2).flushdb()
-        except redis.RedisError as e:
-            if os.environ.get("CI"):
-                pytest.fail(f"Redis is not reachable at {url}: {e}")
-            pytest.skip(f"no Redis at {url}")
-        settings.REDIS_URL = url
+        settings.REDIS_URL = url = empty_redis()
     else:
         settings.REDIS_URL = ""
     settings.VELOCITY_MAX_FAILURES = {"link": 20, "ip": 10, "card": 5, "merchant": 200}
     yield request.param
     if request.param == "redis":
+        import redis
+
         redis.Redis.from_url(url).flushdb()
 
 
@@ -150,16 +157,7 @@ def test_limits_hold_across_web_processes(tmp_path, shared, settings):
 
     env = {"PAYLINKS_TRUSTED_PROXY_HOPS": "1", "PAYLINKS_VELOCITY_MAX_FAILURES_PER_LINK": "8"}
     if shared == "redis":
-        import redis
-
-        url = os.environ.get("PAYLINKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-        try:
-            redis.Redis.from_url(url, socket_timeout=2).flushdb()
-        except redis.RedisError as e:
-            if os.environ.get("CI"):
-                pytest.fail(f"Redis is not reachable at {url}: {e}")
-            pytest.skip(f"no Redis at {url}")
-        env["PAYLINKS_REDIS_URL"] = url
+        env["PAYLINKS_REDIS_URL"] = empty_redis()
     link = link_create(
         merchant=make_merchant().merchant, kind="multi", amount=100, description="Target"
     )

@@ -157,22 +157,19 @@ def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
     return locked
 
 
-def link_deactivate(*, link: PaymentLink) -> PaymentLink:
+def _set_active(link: PaymentLink, active: bool) -> PaymentLink:
     with transaction.atomic():
-        link.is_active = False
+        link.is_active = active
         link.save(update_fields=["is_active", "updated_at"])
-        audit_record(
-            merchant=link.merchant, action=AuditEvent.Action.LINK_DEACTIVATED, target=link.public_id
-        )
+        action = AuditEvent.Action.LINK_ACTIVATED if active else AuditEvent.Action.LINK_DEACTIVATED
+        audit_record(merchant=link.merchant, action=action, target=link.public_id)
     return link
+
+
+def link_deactivate(*, link: PaymentLink) -> PaymentLink:
+    return _set_active(link, False)
 
 
 def link_activate(*, link: PaymentLink) -> PaymentLink:
     _require_payments_account(link.merchant)
-    with transaction.atomic():
-        link.is_active = True
-        link.save(update_fields=["is_active", "updated_at"])
-        audit_record(
-            merchant=link.merchant, action=AuditEvent.Action.LINK_ACTIVATED, target=link.public_id
-        )
-    return link
+    return _set_active(link, True)
