@@ -90,3 +90,27 @@ def test_default_mailbox_backend_appends_to_mbox(settings, tmp_path, multi_link,
     run_tasks()
     messages = list(mailbox.mbox(path))
     assert sorted(m["To"] for m in messages) == ["jane@example.com", "owner@bakery.test"]
+
+
+def test_mail_server_down_then_back_each_message_sent_once(settings, multi_link, run_tasks):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    handler = Collector()
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port  # nobody listens yet
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    pay_card(multi_link)
+    run_tasks()
+    retries = DBTaskResult.objects.filter(status="READY")
+    assert retries.count() == 2  # both messages wait for a second try
+    assert all(r.run_after > timezone.now() for r in retries)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        retries.update(run_after=timezone.now())  # time passes
+        run_tasks()
+    finally:
+        controller.stop()
+    assert sorted(m["To"] for m in handler.messages) == ["jane@example.com", "owner@bakery.test"]

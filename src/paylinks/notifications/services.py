@@ -13,17 +13,22 @@ from paylinks.merchants.services import audit_record
 from paylinks.notifications import tasks
 
 
+def _notify(payment: Payment, event: str) -> None:
+    """The customer and the merchant, each by its own task (its own retries)."""
+    for audience in ("customer", "merchant"):
+        tasks.send_payment_email.enqueue(payment_id=payment.pk, event=event, audience=audience)
+
+
 def payment_notify_received(*, payment: Payment) -> None:
-    event = "succeeded" if payment.status == Payment.Status.SUCCEEDED else "pending"
-    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event=event)
+    _notify(payment, "succeeded" if payment.status == Payment.Status.SUCCEEDED else "pending")
 
 
 def payment_notify_settled(*, payment: Payment) -> None:
-    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event="succeeded")
+    _notify(payment, "succeeded")
 
 
 def payment_notify_failed(*, payment: Payment) -> None:
-    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event="failed")
+    _notify(payment, "failed")
 
 
 def link_send_reminder(*, link: PaymentLink) -> None:

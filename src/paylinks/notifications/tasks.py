@@ -1,13 +1,24 @@
+"""Sending email, one message per task: a message that fails (the mail server is down)
+is tried again later with a growing delay, without sending the others twice."""
+
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template import engines
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks import task
+from django_tasks.base import Task
 
 from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 6  # then the failure stays in the task table for an operator
 
 
 def _render(name: str, context: dict) -> str:
@@ -29,48 +40,62 @@ def _merchant_emails(merchant: Merchant) -> list[str]:
     return list(merchant.users.filter(is_active=True).values_list("email", flat=True))
 
 
+def _retry_later(task_: Task, tries: int, error: OSError, **kwargs: object) -> None:
+    """Enqueue the same message again in 2, 4, 8… minutes; after MAX_TRIES, fail."""
+    if tries >= MAX_TRIES:
+        raise error
+    delay = timedelta(minutes=2**tries)
+    log.warning("email failed (try %s of %s: %s), again in %s", tries, MAX_TRIES, error, delay)
+    task_.using(run_after=timezone.now() + delay).enqueue(tries=tries + 1, **kwargs)
+
+
 @task()
-def send_payment_emails(*, payment_id: int, event: str) -> None:
-    """The customer's receipt (or pending/failed notice) and the merchant's confirmation."""
+def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int = 1) -> None:
+    """The customer's receipt (or pending/failed notice), or the merchant's confirmation."""
     payment = Payment.objects.select_related("link", "merchant").filter(pk=payment_id).first()
     if payment is None:
         return
-    receipt = getattr(payment, "receipt", None)
     context = {
         "payment": payment,
         "link": payment.link,
         "merchant": payment.merchant,
-        "receipt": receipt,
+        "receipt": getattr(payment, "receipt", None),
         "link_url": settings.BASE_URL + payment.link.path,
         "receipt_url": settings.BASE_URL + reverse("checkout:confirmation", args=[payment.token]),
         "dashboard_url": settings.BASE_URL + reverse("links:detail", args=[payment.link.public_id]),
     }
-    _send(
-        template=f"customer_{event}",
-        language=payment.payer_language,
-        to=[payment.payer_email],
-        context=context,
-    )
-    _send(
-        template=f"merchant_{event}",
-        language=payment.merchant.locale,
-        to=_merchant_emails(payment.merchant),
-        context=context,
-    )
+    if audience == "customer":
+        language, to = payment.payer_language, [payment.payer_email]
+    else:
+        language, to = payment.merchant.locale, _merchant_emails(payment.merchant)
+    try:
+        _send(template=f"{audience}_{event}", language=language, to=to, context=context)
+    except OSError as error:  # smtplib's errors are OSErrors: the server is down or refuses
+        _retry_later(
+            send_payment_email,
+            tries,
+            error,
+            payment_id=payment_id,
+            event=event,
+            audience=audience,
+        )
 
 
 @task()
-def send_link_reminder(*, link_id: int) -> None:
+def send_link_reminder(*, link_id: int, tries: int = 1) -> None:
     link = PaymentLink.objects.select_related("merchant").filter(pk=link_id).first()
     if link is None or not link.customer_email or not link.accepts_payments:
         return
-    _send(
-        template="reminder",
-        language=link.merchant.locale,
-        to=[link.customer_email],
-        context={
-            "link": link,
-            "merchant": link.merchant,
-            "link_url": settings.BASE_URL + link.path,
-        },
-    )
+    try:
+        _send(
+            template="reminder",
+            language=link.merchant.locale,
+            to=[link.customer_email],
+            context={
+                "link": link,
+                "merchant": link.merchant,
+                "link_url": settings.BASE_URL + link.path,
+            },
+        )
+    except OSError as error:
+        _retry_later(send_link_reminder, tries, error, link_id=link_id)
