@@ -146,3 +146,20 @@ def test_list_newest_first_and_filtered_by_kind(single_link, multi_link):
     merchant = single_link.merchant
     assert list(link_list(merchant=merchant)) == [multi_link, single_link]
     assert list(link_list(merchant=merchant, kind="single")) == [single_link]
+
+
+def test_no_edit_while_a_customer_is_paying(multi_link):
+    from paylinks.checkout.models import Attempt
+
+    Attempt.objects.create(
+        link=multi_link,
+        merchant=multi_link.merchant,
+        method="card",
+        payer_name="A",
+        payer_email="a@b.c",
+        amount=multi_link.amount,
+        currency=multi_link.currency,
+        processor="sandbox",
+    )
+    with pytest.raises(ValidationError):
+        link_update(link=multi_link, amount=1)

@@ -12,8 +12,12 @@ PENDING = "pending"
 
 
 def link_is_used(*, link: PaymentLink) -> bool:
-    """Used = a payment was made or is pending through it."""
-    return link.payments.filter(status__in=[SUCCEEDED, PENDING]).exists()
+    """Used = a payment was made or is pending through it, or a customer is paying now
+    (an attempt is with the processor: its amount must not change under it)."""
+    return (
+        link.payments.filter(status__in=[SUCCEEDED, PENDING]).exists()
+        or link.attempts.filter(outcome="processing").exists()
+    )
 
 
 def _with_totals(qs: QuerySet[PaymentLink]) -> QuerySet[PaymentLink]:
