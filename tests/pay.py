@@ -37,3 +37,17 @@ def pay_bank(link: PaymentLink, account: str = "123456789", name: str = "Bob Tra
         payer_language="en",
         bank=BankDetails(holder=name, institution="001", transit="00011", account_number=account),
     )
+
+
+def stuck_attempt(link) -> Attempt:
+    """An attempt written, then the process died before the processor was called."""
+    return Attempt.objects.create(
+        link=link,
+        merchant=link.merchant,
+        method="card",
+        payer_name="A",
+        payer_email="a@b.c",
+        amount=link.amount,
+        currency=link.currency,
+        processor="sandbox",
+    )

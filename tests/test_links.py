@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conftest import make_merchant
-from pay import pay_bank, pay_card
+from pay import pay_bank, pay_card, stuck_attempt
 from paylinks.links.models import PaymentLink
 from paylinks.links.selectors import link_list
 from paylinks.links.services import link_activate, link_create, link_deactivate, link_update
@@ -149,17 +149,6 @@ def test_list_newest_first_and_filtered_by_kind(single_link, multi_link):
 
 
 def test_no_edit_while_a_customer_is_paying(multi_link):
-    from paylinks.checkout.models import Attempt
-
-    Attempt.objects.create(
-        link=multi_link,
-        merchant=multi_link.merchant,
-        method="card",
-        payer_name="A",
-        payer_email="a@b.c",
-        amount=multi_link.amount,
-        currency=multi_link.currency,
-        processor="sandbox",
-    )
+    stuck_attempt(multi_link)
     with pytest.raises(ValidationError):
         link_update(link=multi_link, amount=1)

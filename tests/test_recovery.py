@@ -6,7 +6,7 @@ import pytest
 
 from conftest import make_merchant
 from livehttp import Client, serve
-from pay import pay_card
+from pay import pay_card, stuck_attempt
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.checkout.services import attempt_record_result, payments_reconcile
 from paylinks.links.services import link_create
@@ -55,20 +55,6 @@ def test_server_killed_after_the_charge_then_recovery(tmp_path):
         attempt=attempt, result=get_processor().retrieve(idempotency_key=attempt.idempotency_key)
     )
     assert Payment.objects.count() == 1 and SalesReceipt.objects.count() == 1
-
-
-def stuck_attempt(link) -> Attempt:
-    """An attempt written, then the process died before the processor was called."""
-    return Attempt.objects.create(
-        link=link,
-        merchant=link.merchant,
-        method="card",
-        payer_name="A",
-        payer_email="a@b.c",
-        amount=link.amount,
-        currency=link.currency,
-        processor="sandbox",
-    )
 
 
 def test_attempt_the_processor_never_saw_is_failed_and_releases_the_link(merchant):
