@@ -26,6 +26,9 @@ def run_tasks():
     from django_tasks_db.models import DBTaskResult
 
     def run() -> None:
+        from paylinks.checkout.services import payments_settle_due
+
+        payments_settle_due()  # the worker's periodic pass: pending payments that are due
         # The worker closes connections between tasks; inside a test's transaction it must not.
         with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
             call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
@@ -115,3 +118,38 @@ def _ci_requires_configured_db(request):
     url = os.environ.get("PAYLINKS_DATABASE_URL", "")
     if os.environ.get("CI") and url.startswith("postgres") and "db" in request.fixturenames:
         assert is_postgres()
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    from localstripe_server import LocalStripe
+
+    server = LocalStripe()
+    yield server
+    server.stop()
+
+
+STRIPE_ENV = {
+    "PAYLINKS_PROCESSOR": "stripe",
+    "PAYLINKS_STRIPE_SECRET_KEY": "sk_test_paylinks",
+    "PAYLINKS_STRIPE_PUBLISHABLE_KEY": "pk_test_paylinks",
+    "PAYLINKS_STRIPE_WEBHOOK_SECRET": "whsec_paylinkstest",
+}
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe):
+    """The instance-wide Stripe account of a one-business install, on localstripe."""
+    settings.PROCESSOR = "stripe"
+    settings.STRIPE_SECRET_KEY = STRIPE_ENV["PAYLINKS_STRIPE_SECRET_KEY"]
+    settings.STRIPE_PUBLISHABLE_KEY = STRIPE_ENV["PAYLINKS_STRIPE_PUBLISHABLE_KEY"]
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_ENV["PAYLINKS_STRIPE_WEBHOOK_SECRET"]
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_JS_URL = localstripe.js_url
+    return settings
+
+
+@pytest.fixture
+def stripe_merchant(stripe_settings, db) -> Merchant:
+    """A merchant whose payments account is connected to the instance's Stripe account."""
+    return Merchant.objects.get(pk=make_merchant(email="shop@stripe.test").merchant_id)

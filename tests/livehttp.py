@@ -1,6 +1,7 @@
 """A real `paylinks serve` process on the test database, and a minimal form-posting client."""
 
 import http.cookiejar
+import json
 import os
 import re
 import socket
@@ -96,9 +97,34 @@ class Client:
         with self.opener.open(request, timeout=60) as r:
             return r.read().decode()
 
-    def post_form(self, url: str, data: dict[str, str]) -> tuple[int, str]:
-        page = self.get(url)
+    def tokenize(self, base: str, details: dict[str, str]) -> str:
+        """What the page's script does: the details go to the sandbox's endpoint only."""
+        request = urllib.request.Request(
+            base + "/sandbox/v1/tokens",
+            data=json.dumps(details).encode(),
+            headers={"Content-Type": "application/json", **self.headers},
+            method="POST",
+        )
+        try:
+            with self.opener.open(request, timeout=60) as r:
+                return json.loads(r.read())["id"]
+        except urllib.error.HTTPError:
+            return ""
+
+    def pay(
+        self, url: str, data: dict[str, str], card: str = "4242424242424242"
+    ) -> tuple[int, str]:
+        """Load the hosted page, hand the card to the sandbox, post the token."""
+        base = url.split("/l/")[0]
+        token = self.tokenize(base, {"type": "card", "number": card, "exp": "12/31", "cvc": "123"})
+        return self.post_form(url, {"method": "card", **data, "payment_token": token})
+
+    def post_form(self, url: str, data: dict[str, str], page: str | None = None) -> tuple[int, str]:
+        page = page or self.get(url)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        checkout = re.search(r'name="checkout" value="([^"]+)"', page)
+        if checkout:
+            data = {"checkout": checkout.group(1), **data}
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
         request = urllib.request.Request(
             url, data=body, headers={"Referer": url, **self.headers}, method="POST"

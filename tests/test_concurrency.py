@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from conftest import make_merchant
-from pay import pay_card
+from pay import good_card, pay_card
 from paylinks.checkout.models import Payment
 from paylinks.checkout.services import PaymentRefused
 from paylinks.links.services import link_create
@@ -26,7 +26,7 @@ def fire(link, n: int) -> dict[str, int]:
     def one(i: int) -> None:
         try:
             barrier.wait()
-            attempt = pay_card(link, name=f"Payer {i}", email=f"p{i}@example.com")
+            attempt = pay_card(link, good_card(i), name=f"Payer {i}", email=f"p{i}@example.com")
             key = attempt.outcome
         except PaymentRefused as e:
             key = e.code
@@ -66,7 +66,10 @@ def test_capped_multi_use_link_never_exceeds_its_cap():
     outcomes = fire(link, 16)
     assert outcomes.get("succeeded") == 3, outcomes
     assert Payment.objects.count() == 3
-    assert SandboxCharge.objects.count() == 3
+    assert SandboxCharge.objects.count() == 3, (
+        outcomes,
+        list(SandboxCharge.objects.values_list("status", "failure_code")),
+    )
     assert sorted(SalesReceipt.objects.values_list("number", flat=True)) == [1, 2, 3]
     link.refresh_from_db()
     assert link.status == "limit_reached"

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import make_merchant
 from livehttp import Client, serve
+from pay import good_card
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.links.services import link_create
 from paylinks.processors.models import SandboxCharge
@@ -25,7 +26,10 @@ def storm(base: str, path: str) -> list[int]:
 
     def one(i: int) -> int:
         client = Client()
-        client.get(base + path)  # like a customer who opened the page earlier
+        page = client.get(base + path)  # like a customer who opened the page earlier
+        token = client.tokenize(
+            base, {"type": "card", "number": good_card(i), "exp": "12/31", "cvc": "123"}
+        )
         barrier.wait()
         status, _page = client.post_form(
             base + path,
@@ -33,11 +37,9 @@ def storm(base: str, path: str) -> list[int]:
                 "name": f"Customer {i}",
                 "email": f"c{i}@example.com",
                 "method": "card",
-                "card_number": "4242424242424242",
-                "card_exp": "12/31",
-                "card_cvc": "123",
-                "card_postal_code": "H2X1Y4",
+                "payment_token": token,
             },
+            page=page,
         )
         return status
 

@@ -58,7 +58,7 @@ def test_payment_emails_arrive_over_smtp(smtp, multi_link, run_tasks):
 
 
 def test_pending_transfer_emails_then_receipt_on_settlement(smtp, single_link, run_tasks, settings):
-    settings.SANDBOX_SETTLE_SECONDS = 0
+    settings.SANDBOX_SETTLE_SECONDS = settings.SETTLEMENT_CHECK_SECONDS = 0
     pay_bank(single_link)
     run_tasks()  # pending notices, then the settlement, then the receipt emails
     subjects = sorted(m["Subject"] for m in smtp.messages)

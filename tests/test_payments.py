@@ -91,7 +91,7 @@ def test_emails_to_customer_and_merchant(multi_link, run_tasks):
 
 
 def test_bank_transfer_pending_then_settles(single_link, run_tasks, settings):
-    settings.SANDBOX_SETTLE_SECONDS = 0
+    settings.SANDBOX_SETTLE_SECONDS = settings.SETTLEMENT_CHECK_SECONDS = 0
     attempt = pay_bank(single_link)
     payment = attempt.payment
     assert attempt.outcome == "pending" and payment.status == "pending"
@@ -107,7 +107,7 @@ def test_bank_transfer_pending_then_settles(single_link, run_tasks, settings):
 
 
 def test_bank_transfer_failure_reopens_single_use_link(single_link, run_tasks, settings):
-    settings.SANDBOX_SETTLE_SECONDS = 0
+    settings.SANDBOX_SETTLE_SECONDS = settings.SETTLEMENT_CHECK_SECONDS = 0
     pay_bank(single_link, account="000111111116")
     single_link.refresh_from_db()
     assert single_link.status == "processing"

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import PASSWORD, make_merchant
-from pay import pay_bank, pay_card
+from pay import pay_bank, pay_card, post_pay
 from paylinks.checkout.models import Payment
 from paylinks.links.services import link_create
 from paylinks.merchants.models import AuditEvent
@@ -151,19 +151,8 @@ def test_hostile_text_is_stored_as_typed_and_shown_escaped(client, db, text, run
     page = client.get(link.path).content.decode()
     assert text not in page or "<" not in text  # never raw
     assert "<script>alert" not in page and "<img src=x" not in page
-    r = client.post(
-        link.path,
-        {
-            "name": text,
-            "email": "e@example.com",
-            "method": "card",
-            "card_number": "4242424242424242",
-            "card_exp": "12/31",
-            "card_cvc": "123",
-            "card_postal_code": "H2X1Y4",
-        },
-        follow=True,
-    )
+    r = post_pay(client, link, fields={"name": text, "email": "e@example.com"})
+    r = client.get(r["Location"], follow=True)
     assert "<script>alert" not in r.content.decode()
     payment = Payment.objects.get()
     assert payment.payer_name == text
@@ -216,7 +205,7 @@ SECRETS = [
 def test_no_card_or_account_number_in_database_or_logs(
     client, multi_link, caplog, run_tasks, settings
 ):
-    settings.SANDBOX_SETTLE_SECONDS = 0
+    settings.SANDBOX_SETTLE_SECONDS = settings.SETTLEMENT_CHECK_SECONDS = 0
     caplog.set_level(logging.DEBUG)
     for number in SECRETS[:7]:
         client.post(
@@ -274,3 +263,33 @@ def test_audit_log_shows_who_did_what_from_where(logged_in, merchant):
     logged_in.force_login(other)
     assert "Audit me" not in logged_in.get(reverse("merchants:activity")).content.decode()
     assert link_id not in logged_in.get(reverse("merchants:activity")).content.decode()
+
+
+@pytest.mark.parametrize("processor", ["sandbox", "stripe"])
+def test_payment_page_scripts_and_headers(client, db, processor, request):
+    """PCI DSS 6.4.3/11.6.1: the payment page loads only inventoried scripts, no inline
+    script, and keeps its security headers; the same check runs against a deployment."""
+    from paylinks.checkout.page_check import SCRIPTS, problems, scripts_of
+
+    if processor == "stripe":
+        merchant = request.getfixturevalue("stripe_merchant")  # connected on localstripe
+        settings = request.getfixturevalue("stripe_settings")
+        settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"  # the page as in production
+        settings.STRIPE_API_BASE = "https://api.stripe.com"
+    else:
+        merchant = make_merchant().merchant
+    link = link_create(merchant=merchant, kind="multi", amount=100, description="x")
+    r = client.get(link.path)
+    html = r.content.decode()
+    assert problems(html, dict(r.headers)) == []
+    expected = {"stripe": "https://js.stripe.com/v3/", "sandbox": "/static/paylinks/sandbox.js"}
+    assert expected[processor] in scripts_of(html)
+    csp = r["Content-Security-Policy"]
+    if processor == "stripe":
+        assert "https://js.stripe.com" in csp and "https://api.stripe.com" in csp
+    else:
+        assert "stripe" not in csp
+    # A script added to the page, or a header dropped, is noticed.
+    assert problems(html + '<script src="https://cdn.example/x.js"></script>', dict(r.headers))
+    assert problems(html, {k: v for k, v in r.headers.items() if k != "Cache-Control"})
+    assert set(SCRIPTS) >= {"/static/paylinks/checkout.js"}

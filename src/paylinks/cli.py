@@ -137,12 +137,15 @@ def _create_demo() -> None:
         transit_number="00011",
         account_number="1234567",
     )
+    from paylinks.processors.base import get_processor
+
+    transfers = "bank_transfer" in get_processor(merchant).methods
     link_create(
         merchant=merchant,
         kind="multi",
         amount=1250,
         description="Boîte de 6 croissants / Box of 6 croissants",
-        allow_bank_transfer=True,
+        allow_bank_transfer=transfers,
     )
     link_create(
         merchant=merchant,
@@ -159,7 +162,7 @@ def _create_demo() -> None:
         description="Acompte traiteur / Catering deposit",
         customer_name="Camille Tremblay",
         customer_email="camille@example.com",
-        allow_bank_transfer=True,
+        allow_bank_transfer=transfers,
     )
     link_create(
         merchant=merchant,
@@ -208,6 +211,16 @@ def cmd_createmerchant(args: argparse.Namespace) -> int:
     print(f"  user {user.email}, language {user.locale}, currency {merchant.currency}")
     print("  next: log in and apply for a payments account")
     return 0
+
+
+def cmd_checkpage(args: argparse.Namespace) -> int:
+    from paylinks.checkout.page_check import check_url
+
+    found = check_url(args.url)
+    for problem in found:
+        print(f"CHANGED: {problem}")
+    print("payment page: " + ("differs from the inventory" if found else "as inventoried"))
+    return 1 if found else 0
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
@@ -284,6 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only attempts older than this (default PAYLINKS_RECOVERY_SECONDS)",
     )
     p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser(
+        "checkpage",
+        help="check a hosted payment page's scripts and security headers (PCI DSS 11.6.1)",
+    )
+    p.add_argument("url", help="a hosted page URL, e.g. https://pay.example.com/l/<token>")
+    p.set_defaults(func=cmd_checkpage)
 
     p = sub.add_parser("manage", help="run a Django management command (operators)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -184,7 +184,22 @@ DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "paylinks <no-reply@paylinks.localhost>")
 
 # Payment processing
 PROCESSOR = env("PROCESSOR", "sandbox")
+# Encrypts secrets at rest (merchants' Stripe keys); generated once into the data dir if unset.
+ENCRYPTION_KEY = env("ENCRYPTION_KEY")
+# Sandbox processor: how long a bank transfer stays pending.
 SANDBOX_SETTLE_SECONDS = env_int("SANDBOX_SETTLE_SECONDS", 60)
+# Stripe: the instance-wide account (a merchant may connect its own instead), and where
+# Stripe's API and Stripe.js are (tests point them at localstripe).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# How often a pending payment (a bank transfer) is asked about again.
+SETTLEMENT_CHECK_SECONDS = env_int("SETTLEMENT_CHECK_SECONDS", 60)
+# A checkout waiting for the customer's 3-D Secure step is abandoned after this long:
+# its intent is cancelled and its hold on a single-use or capped link released.
+CHECKOUT_ACTION_TIMEOUT_SECONDS = env_int("CHECKOUT_ACTION_TIMEOUT_SECONDS", 900)
 # Attempts still "processing" after this long are finished from the processor's record.
 RECOVERY_SECONDS = env_int("RECOVERY_SECONDS", 120)
 RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 60)

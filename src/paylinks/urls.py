@@ -7,6 +7,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("paylinks.merchants.urls")),
     path("", include("paylinks.checkout.urls")),
+    path("", include("paylinks.processors.urls")),
     path("sales/payment-links/", include("paylinks.links.urls")),
     path("sales/receipts/", include("paylinks.receipts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

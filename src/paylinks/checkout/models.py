@@ -69,15 +69,21 @@ class Attempt(MaskedInstrument, DeliveryAddress):
 
     class Outcome(models.TextChoices):
         PROCESSING = "processing", _("Processing")
+        REQUIRES_ACTION = "requires_action", _("Waiting for the customer's authentication")
         SUCCEEDED = "succeeded", _("Succeeded")
         PENDING = "pending", _("Pending")
         FAILED = "failed", _("Failed")
 
     public_id = models.CharField(max_length=40, unique=True, editable=False, default=attempt_id)
+    # The checkout (one page load of the hosted page) this attempt pays: unique, so any
+    # number of submissions of one checkout make one attempt, one charge at most.
+    checkout = models.CharField(max_length=40, null=True, editable=False)
+    # The card-testing slot this attempt holds (see checkout/velocity.py).
+    reservation = models.CharField(max_length=40, blank=True)
     link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="attempts")
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="attempts")
     outcome = models.CharField(
-        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PROCESSING
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PROCESSING
     )
     failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
     payer_name = models.CharField(_("name"), max_length=200)
@@ -95,7 +101,13 @@ class Attempt(MaskedInstrument, DeliveryAddress):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["link", "outcome"])]
+        indexes = [
+            models.Index(fields=["link", "outcome"]),
+            models.Index(fields=["outcome", "created_at"], name="attempt_outcome_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "checkout"], name="one_attempt_per_checkout")
+        ]
 
     def __str__(self) -> str:
         return self.public_id
@@ -145,9 +157,12 @@ class Payment(MaskedInstrument, DeliveryAddress):
     processor_ref = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # A pending payment is asked about again from this time (one check per payment).
+    next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_check_at"], name="payment_status_check")]
 
     def __str__(self) -> str:
         return self.public_id

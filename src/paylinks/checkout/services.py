@@ -1,27 +1,36 @@
 """Paying a link: attempts, payments, settlement. Exactly once, whatever happens.
 
-The order is that of the most trusted payment APIs:
-1. under a lock on the link, check it can be paid and write the attempt ("processing");
-2. call the processor with an idempotency key derived from the attempt (no lock held);
-3. under the lock again, record the result: payment, sales receipt, emails.
-A crash between 2 and 3 leaves the attempt "processing"; asking the processor for
-the key's outcome finishes it (``attempt_record_result`` is idempotent).
+1. Before anything, a card-testing slot is taken under every velocity limit.
+2. In one short transaction (the link row locked only when it is single-use or capped),
+   the link is checked against the checkout the customer saw, and the attempt is written
+   ("processing"), unique per checkout: a second submission of the same page finds it.
+3. The processor prepares the payment (no money moves) under an idempotency key derived
+   from the attempt; its reference is recorded only while the attempt is still
+   "processing" (a conditional update: the fence against recovery).
+4. The processor confirms (money moves, or 3-D Secure is asked for).
+5. The result is recorded once: payment, sales receipt, emails, in one transaction.
+Recovery (``payments_reconcile``) finishes what a crash or a dropped connection left:
+an attempt never confirmed is failed (its fence stops the request that may still be
+running), one confirmed is asked about at the processor until it is final, a late
+success is booked, an abandoned 3-D Secure step is cancelled.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.checkout import velocity
-from paylinks.checkout.models import Attempt, Method, Payment
-from paylinks.checkout.tasks import settle_payment
+from paylinks.checkout.models import Attempt, Payment
+from paylinks.checkout.tokens import Checkout
 from paylinks.core.faults import crash_point
+from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import AuditEvent
 from paylinks.merchants.services import audit_record
@@ -30,11 +39,22 @@ from paylinks.notifications.services import (
     payment_notify_received,
     payment_notify_settled,
 )
-from paylinks.processors.base import BankDetails, CardDetails, ChargeResult, get_processor
-from paylinks.processors.sandbox import card_brand
+from paylinks.processors.base import (
+    ChargeResult,
+    InvalidToken,
+    Processor,
+    ProcessorError,
+    get_processor,
+)
 from paylinks.receipts.services import receipt_create
 
 log = logging.getLogger(__name__)
+
+# Failures that say nothing about the card (ours, or the customer walked away): they
+# do not count against the card-testing limits.
+NOT_CARD_FAILURES = {"processing_unreachable", "abandoned"}
+# An attempt the processor (or the customer's 3-D Secure step) has not finished.
+WAITING = ("processing", "requires_action")
 
 
 class PaymentRefused(Exception):
@@ -45,6 +65,11 @@ class PaymentRefused(Exception):
         "method_not_allowed": _("This payment method is not offered for this link."),
         "in_progress": _("A payment for this link is already being processed."),
         "processor_unavailable": _("The payment could not be processed. Try again."),
+        "link_changed": _(
+            "This payment link was changed since you opened it. Check the amount and pay again."
+        ),
+        "invalid_details": _("Your payment details could not be read. Enter them again."),
+        "busy": _("Many payments are being processed right now. Try again in a moment."),
     }
 
     def __init__(self, code: str) -> None:
@@ -74,16 +99,26 @@ def _delivery_fields(delivery: Delivery | None) -> dict[str, str]:
     if delivery is None:
         return {}
     return {
-        "delivery_line1": delivery.line1.strip(),
-        "delivery_city": delivery.city.strip(),
-        "delivery_region": delivery.region.strip(),
-        "delivery_postal_code": delivery.postal_code.strip(),
-        "delivery_country": delivery.country.strip().upper(),
+        "delivery_line1": single_line(delivery.line1),
+        "delivery_city": single_line(delivery.city),
+        "delivery_region": single_line(delivery.region),
+        "delivery_postal_code": single_line(delivery.postal_code),
+        "delivery_country": single_line(delivery.country).upper(),
     }
 
 
+def _limit(link: PaymentLink) -> int | None:
+    return 1 if link.kind == PaymentLink.Kind.SINGLE else link.max_payments
+
+
 def _lock_link(link_pk: int) -> PaymentLink:
-    return PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_pk)
+    """The link, locked if its payments must be serialised (single-use or capped); never
+    its merchant (``of=self``): other links' payments go on meanwhile."""
+    qs = PaymentLink.objects.select_related("merchant__payments_account")
+    link = qs.get(pk=link_pk)
+    if _limit(link) is None:
+        return link
+    return qs.select_for_update(of=("self",)).get(pk=link_pk)
 
 
 def _holds(link: PaymentLink) -> int:
@@ -91,86 +126,189 @@ def _holds(link: PaymentLink) -> int:
     paid_or_pending = link.payments.filter(
         status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING]
     ).count()
-    in_flight = link.attempts.filter(outcome=Attempt.Outcome.PROCESSING).count()
+    in_flight = link.attempts.filter(
+        outcome__in=[Attempt.Outcome.PROCESSING, Attempt.Outcome.REQUIRES_ACTION]
+    ).count()
     return paid_or_pending + in_flight
+
+
+def _limit_keys(attempt: Attempt) -> dict[str, str]:
+    return velocity.keys(
+        link_id=attempt.link_id,
+        merchant_id=attempt.merchant_id,
+        client_ip=attempt.client_ip,
+        fingerprint=attempt.card_fingerprint,
+    )
+
+
+def attempt_for_checkout(*, link: PaymentLink, nonce: str) -> Attempt | None:
+    return Attempt.objects.filter(checkout=nonce, link=link).select_related("payment").first()
 
 
 def link_pay(
     *,
     link: PaymentLink,
+    checkout: Checkout,
     method: str,
+    payment_token: str,
     payer_name: str,
     payer_email: str,
     payer_language: str,
-    card: CardDetails | None = None,
-    bank: BankDetails | None = None,
     delivery: Delivery | None = None,
     client_ip: str | None = None,
 ) -> Attempt:
-    """Try to pay ``link``; returns the finished attempt. Raises PaymentRefused."""
-    processor = get_processor()
-    with transaction.atomic():
-        locked = _lock_link(link.pk)
-        if not (locked.accepts_payments and locked.merchant.can_take_payments):
-            raise PaymentRefused("inactive")
-        if method not in locked.methods:
-            raise PaymentRefused("method_not_allowed")
-        limit = 1 if locked.kind == PaymentLink.Kind.SINGLE else locked.max_payments
-        if limit is not None and _holds(locked) >= limit:
-            raise PaymentRefused("in_progress")
-        attempt = Attempt.objects.create(
-            link=locked,
-            merchant=locked.merchant,
-            method=method,
-            payer_name=payer_name.strip(),
-            payer_email=payer_email.strip(),
-            payer_language=payer_language,
-            amount=locked.amount,
-            currency=locked.currency,
-            processor=processor.name,
-            client_ip=client_ip,
-            card_last4=card.number[-4:] if card else "",
-            card_brand=card_brand(card.number) if card and card.number.isdigit() else "",
-            bank_last4=bank.account_number[-4:] if bank else "",
-            card_fingerprint=velocity.card_fingerprint(card.number) if card else "",
-            **_delivery_fields(delivery if locked.collect_delivery else None),
-        )
-        blocked = velocity.tripped(_limit_keys(attempt))
-        if blocked:
-            # Recorded for the merchant's issues page; the processor is not called.
-            log.warning("velocity limit (%s) stops %s", blocked, attempt.public_id)
-            attempt.outcome = Attempt.Outcome.FAILED
-            attempt.failure_code = "velocity_limited"
-            attempt.completed_at = timezone.now()
-            attempt.save(update_fields=["outcome", "failure_code", "completed_at"])
-            return attempt
+    """Pay ``link`` for one checkout; returns its attempt, finished or waiting (for the
+    processor, or for the customer's 3-D Secure step). Every call with the same checkout
+    returns the same attempt: one charge at most. Raises PaymentRefused."""
+    existing = attempt_for_checkout(link=link, nonce=checkout.nonce)
+    if existing is not None:
+        return existing
+    processor = get_processor(link.merchant)
+    if method not in processor.methods or method not in link.methods:
+        raise PaymentRefused("method_not_allowed")
     try:
-        if method == Method.CARD:
-            assert card is not None
-            result = processor.charge_card(
-                amount=attempt.amount,
-                currency=attempt.currency,
-                card=card,
-                idempotency_key=attempt.idempotency_key,
-            )
-        else:
-            assert bank is not None
-            result = processor.start_bank_transfer(
-                amount=attempt.amount,
-                currency=attempt.currency,
-                bank=bank,
-                idempotency_key=attempt.idempotency_key,
-            )
-    except Exception as exc:
-        # The attempt stays "processing": reconciliation asks the processor later.
-        log.exception("processor call failed for %s", attempt.public_id)
+        instrument = processor.describe(token=payment_token)
+    except InvalidToken:
+        raise PaymentRefused("invalid_details") from None
+    except ProcessorError as exc:
+        log.warning("processor unavailable describing a token: %s", exc)
         raise PaymentRefused("processor_unavailable") from exc
+    if instrument.method != method:
+        raise PaymentRefused("invalid_details")
+    found = velocity.keys(
+        link_id=link.pk,
+        merchant_id=link.merchant_id,
+        client_ip=client_ip,
+        fingerprint=instrument.fingerprint,
+    )
+    reservation, blocked = velocity.reserve(found)
+    try:
+        with transaction.atomic():
+            locked = _lock_link(link.pk)
+            if not (locked.accepts_payments and locked.merchant.can_take_payments):
+                raise PaymentRefused("inactive")
+            if (locked.amount, locked.currency) != (checkout.amount, checkout.currency):
+                raise PaymentRefused("link_changed")
+            if method not in locked.methods:
+                raise PaymentRefused("method_not_allowed")
+            limit = _limit(locked)
+            if limit is not None and _holds(locked) >= limit:
+                raise PaymentRefused("in_progress")
+            if blocked and velocity.tripped({blocked: found[blocked]}) == "":
+                # Full of attempts in flight, not of failures: nothing to hold against anyone.
+                raise PaymentRefused("busy")
+            attempt = Attempt.objects.create(
+                checkout=checkout.nonce,
+                reservation=reservation,
+                link=locked,
+                merchant=locked.merchant,
+                method=method,
+                payer_name=single_line(payer_name),
+                payer_email=single_line(payer_email),
+                payer_language=payer_language,
+                amount=locked.amount,
+                currency=locked.currency,
+                processor=processor.name,
+                client_ip=client_ip,
+                card_brand=instrument.brand,
+                card_last4=instrument.last4 if method == "card" else "",
+                card_exp_month=instrument.exp_month,
+                card_exp_year=instrument.exp_year,
+                bank_last4=instrument.last4 if method == "bank_transfer" else "",
+                card_fingerprint=instrument.fingerprint[:32],
+                **_delivery_fields(delivery if locked.collect_delivery else None),
+            )
+            if blocked:
+                # Recorded for the merchant's issues page; the processor is not called.
+                log.warning("velocity limit (%s) stops %s", blocked, attempt.public_id)
+                attempt.outcome = Attempt.Outcome.FAILED
+                attempt.failure_code = "velocity_limited"
+                attempt.completed_at = timezone.now()
+                attempt.save(update_fields=["outcome", "failure_code", "completed_at"])
+                return attempt
+    except IntegrityError:
+        # The same checkout submitted twice at once: the other submission won.
+        velocity.release(reservation, found)
+        existing = attempt_for_checkout(link=link, nonce=checkout.nonce)
+        if existing is None:
+            raise
+        return existing
+    except PaymentRefused:
+        velocity.release(reservation, found)
+        raise
+    return _charge(processor, attempt, payment_token)
+
+
+def _charge(processor: Processor, attempt: Attempt, payment_token: str) -> Attempt:
+    try:
+        prepared = processor.prepare(
+            amount=attempt.amount,
+            currency=attempt.currency,
+            token=payment_token,
+            idempotency_key=attempt.idempotency_key,
+            metadata={
+                "paylinks_attempt": attempt.public_id,
+                "paylinks_link": attempt.link.public_id,
+                "paylinks_merchant": attempt.merchant.public_id,
+            },
+            payer_name=attempt.payer_name,
+            payer_email=attempt.payer_email,
+        )
+    except (ProcessorError, InvalidToken) as exc:
+        # Nothing was confirmed: no money can move. The customer may try again.
+        log.warning("processor could not prepare %s: %s", attempt.public_id, exc)
+        _fail_unconfirmed(attempt, "processing_error")
+        attempt.refresh_from_db()
+        return attempt
+    if prepared.status == "failed":  # declined when the processor checked the card
+        return attempt_record_result(attempt=attempt, result=prepared)
+    claimed = Attempt.objects.filter(
+        pk=attempt.pk, outcome=Attempt.Outcome.PROCESSING, processor_ref=""
+    ).update(processor_ref=prepared.reference)
+    if not claimed:
+        # Recovery gave up on this attempt meanwhile: never confirm it.
+        _cancel_quietly(processor, prepared.reference)
+        attempt.refresh_from_db()
+        return attempt
+    crash_point("after_prepare")
+    try:
+        result = processor.confirm(
+            reference=prepared.reference, idempotency_key=attempt.idempotency_key
+        )
+    except ProcessorError:
+        # The money may or may not have moved: the attempt stays "processing" and
+        # recovery asks the processor; the customer's page waits for the answer.
+        log.exception("processor call failed for %s", attempt.public_id)
+        attempt.refresh_from_db()
+        return attempt
     crash_point("after_charge")
     return attempt_record_result(attempt=attempt, result=result)
 
 
+def _cancel_quietly(processor: Processor, reference: str) -> None:
+    try:
+        processor.cancel(reference=reference)
+    except ProcessorError:
+        log.warning("could not cancel %s at the processor", reference)
+
+
+def _fail_unconfirmed(attempt: Attempt, code: str) -> bool:
+    """Fail an attempt the processor was never asked to confirm (the conditional update is
+    the fence: a request still running sees it and does not confirm). Such failures do not
+    count against the card-testing limits."""
+    failed = Attempt.objects.filter(
+        pk=attempt.pk, outcome=Attempt.Outcome.PROCESSING, processor_ref=""
+    ).update(outcome=Attempt.Outcome.FAILED, failure_code=code, completed_at=timezone.now())
+    if failed:
+        velocity.release(attempt.reservation, _limit_keys(attempt))
+    return bool(failed)
+
+
 def _refresh_link_state(link: PaymentLink) -> None:
-    """Derive the link's state from its payments (the link row is locked by the caller)."""
+    """Derive a single-use or capped link's state from its payments (the caller holds
+    the link's lock); an uncapped multi-use link's state never changes."""
+    if _limit(link) is None:
+        return
     counted = link.payments.filter(status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING])
     if link.kind == PaymentLink.Kind.SINGLE:
         if counted.filter(status=Payment.Status.SUCCEEDED).exists():
@@ -188,15 +326,6 @@ def _refresh_link_state(link: PaymentLink) -> None:
         link.save(update_fields=["state", "updated_at"])
 
 
-def _limit_keys(attempt: Attempt) -> dict[str, str]:
-    return velocity.keys(
-        link_id=attempt.link_id,
-        merchant_id=attempt.merchant_id,
-        client_ip=attempt.client_ip,
-        fingerprint=attempt.card_fingerprint,
-    )
-
-
 def _link_keys(link: PaymentLink) -> dict[str, str]:
     """The keys every payment on this link counts against, whoever pays."""
     return velocity.keys(
@@ -204,19 +333,36 @@ def _link_keys(link: PaymentLink) -> dict[str, str]:
     )
 
 
+def _recent_payer_keys(link: PaymentLink) -> set[str]:
+    """The address and card keys of the latest failures on this link (bounded)."""
+    since = timezone.now() - timedelta(seconds=settings.VELOCITY_WINDOW_SECONDS)
+    failed = link.attempts.filter(outcome=Attempt.Outcome.FAILED, created_at__gte=since)
+    found: set[str] = set()
+    for attempt in failed.only("link_id", "merchant_id", "client_ip", "card_fingerprint")[:50]:
+        keys = _limit_keys(attempt)
+        found.update(v for k, v in keys.items() if k in ("ip", "card"))
+    return found
+
+
 def link_velocity_status(*, link: PaymentLink) -> str:
-    """Which failed-attempt limit stops payments on this link now ('' if none)."""
-    return velocity.tripped(_link_keys(link))
+    """Which failed-attempt limit stops payments on this link now ('' if none): the link's,
+    the merchant's, or that of some of its customers' addresses or cards."""
+    status = velocity.tripped(_link_keys(link))
+    if status:
+        return status
+    max_failures = settings.VELOCITY_MAX_FAILURES
+    for key in sorted(_recent_payer_keys(link)):
+        name = "ip" if ":ip:" in key else "card"
+        window = settings.VELOCITY_WINDOW_SECONDS
+        if velocity.counter().count_failures(key, window) >= max_failures[name]:
+            return name
+    return ""
 
 
 def link_velocity_lift(*, link: PaymentLink) -> None:
     """The merchant lifts the card-testing pause on a link: its counts, its merchant's, and
     those of the IPs and cards that failed on it in the window start again from zero."""
-    since = timezone.now() - timedelta(seconds=settings.VELOCITY_WINDOW_SECONDS)
-    failed = link.attempts.filter(outcome=Attempt.Outcome.FAILED, created_at__gte=since)
-    found = set(_link_keys(link).values())
-    for attempt in failed.only("link_id", "merchant_id", "client_ip", "card_fingerprint"):
-        found.update(_limit_keys(attempt).values())
+    found = set(_link_keys(link).values()) | _recent_payer_keys(link)
     velocity.clear(sorted(found))
     audit_record(
         merchant=link.merchant, action=AuditEvent.Action.LINK_PAUSE_LIFTED, target=link.public_id
@@ -224,36 +370,51 @@ def link_velocity_lift(*, link: PaymentLink) -> None:
 
 
 def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
-    """Record what the processor answered for an attempt. Idempotent: a finished attempt
-    is returned as it is, so recovery and a late answer can both call it."""
+    """Record what the processor answered for an attempt. Idempotent: an answer that is not
+    final changes nothing but the 3-D Secure wait, a finished attempt is returned as it is,
+    so recovery, webhooks and the request itself can all call it."""
+    if result.status == "requires_action":
+        Attempt.objects.filter(pk=attempt.pk, outcome=Attempt.Outcome.PROCESSING).update(
+            outcome=Attempt.Outcome.REQUIRES_ACTION
+        )
+        attempt.refresh_from_db()
+        return attempt
+    if not result.final:
+        attempt.refresh_from_db()
+        return attempt
     with transaction.atomic():
         link = _lock_link(attempt.link_id)
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        if attempt.outcome != Attempt.Outcome.PROCESSING:
-            return attempt
-        attempt.processor_ref = result.reference
-        attempt.failure_code = result.failure_code
-        attempt.card_brand = result.card_brand or attempt.card_brand
-        attempt.card_last4 = result.card_last4 or attempt.card_last4
-        attempt.card_exp_month = result.card_exp_month
-        attempt.card_exp_year = result.card_exp_year
-        attempt.bank_last4 = result.bank_last4 or attempt.bank_last4
+        late = attempt.outcome == Attempt.Outcome.FAILED and result.status == "succeeded"
+        if attempt.outcome not in (Attempt.Outcome.PROCESSING, Attempt.Outcome.REQUIRES_ACTION):
+            if not late or Payment.objects.filter(attempt=attempt).exists():
+                return attempt
+            log.error("late success booked for %s (the money was taken)", attempt.public_id)
+        attempt.processor_ref = result.reference or attempt.processor_ref
+        attempt.failure_code = "" if late else result.failure_code
+        if result.status == "canceled":
+            attempt.failure_code = attempt.failure_code or "abandoned"
         attempt.completed_at = timezone.now()
         attempt.outcome = {
             "succeeded": Attempt.Outcome.SUCCEEDED,
             "pending": Attempt.Outcome.PENDING,
         }.get(result.status, Attempt.Outcome.FAILED)
         attempt.save()
+        keys = _limit_keys(attempt)
         if attempt.outcome == Attempt.Outcome.FAILED:
-            velocity.record_failure(_limit_keys(attempt))
+            if attempt.failure_code in NOT_CARD_FAILURES:
+                velocity.release(attempt.reservation, keys)
+            else:
+                velocity.keep(attempt.reservation, keys)  # now a counted failure
             return attempt
+        velocity.release(attempt.reservation, keys)
+        succeeded = attempt.outcome == Attempt.Outcome.SUCCEEDED
+        now = timezone.now()
         payment = Payment.objects.create(
             link=link,
             merchant=link.merchant,
             attempt=attempt,
-            status=Payment.Status.SUCCEEDED
-            if attempt.outcome == Attempt.Outcome.SUCCEEDED
-            else Payment.Status.PENDING,
+            status=Payment.Status.SUCCEEDED if succeeded else Payment.Status.PENDING,
             amount=attempt.amount,
             currency=attempt.currency,
             payer_name=attempt.payer_name,
@@ -265,50 +426,85 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
             card_exp_month=attempt.card_exp_month,
             card_exp_year=attempt.card_exp_year,
             bank_last4=attempt.bank_last4,
-            processor_ref=result.reference,
+            processor_ref=attempt.processor_ref,
             delivery_status=Payment.Delivery.TO_DELIVER if link.collect_delivery else "",
-            settled_at=timezone.now() if attempt.outcome == Attempt.Outcome.SUCCEEDED else None,
+            settled_at=now if succeeded else None,
+            next_check_at=None
+            if succeeded
+            else now + timedelta(seconds=settings.SETTLEMENT_CHECK_SECONDS),
             **{name: getattr(attempt, name) for name in DELIVERY_FIELDS},
         )
         _refresh_link_state(link)
-        if payment.status == Payment.Status.SUCCEEDED:
-            receipt_create(payment=payment)
-        else:
-            _check_settlement_later(payment)
         payment_notify_received(payment=payment)
+        if succeeded:
+            receipt_create(payment=payment)  # last: the receipt counter is held briefly
     return attempt
 
 
-def _check_settlement_later(payment: Payment) -> None:
-    """Ask the processor again once the transfer may have settled (in this transaction)."""
-    when: datetime = timezone.now() + timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
-    settle_payment.using(run_after=when).enqueue(payment_id=payment.pk)
+def attempt_refresh(*, attempt: Attempt) -> Attempt:
+    """Ask the processor about an attempt it has (after the customer's 3-D Secure step, or
+    while waiting for an answer) and record what it says: its word, never the browser's."""
+    if attempt.outcome not in (Attempt.Outcome.PROCESSING, Attempt.Outcome.REQUIRES_ACTION):
+        return attempt
+    if not attempt.processor_ref:
+        return attempt
+    processor = get_processor(attempt.merchant)
+    try:
+        result = processor.retrieve(reference=attempt.processor_ref)
+    except ProcessorError:
+        log.warning("processor unavailable for %s", attempt.public_id)
+        return attempt
+    if result.status == "requires_confirmation":
+        return attempt
+    return attempt_record_result(attempt=attempt, result=result)
+
+
+def attempt_client_secret(*, attempt: Attempt) -> str:
+    """What the page needs to run the customer's 3-D Secure step (asked of the processor
+    each time: paylinks keeps no such secret)."""
+    if attempt.outcome != Attempt.Outcome.REQUIRES_ACTION or not attempt.processor_ref:
+        return ""
+    try:
+        result = get_processor(attempt.merchant).retrieve(reference=attempt.processor_ref)
+    except ProcessorError:
+        return ""
+    return result.client_secret
 
 
 def payment_settle(*, payment: Payment) -> Payment:
-    """Ask the processor about a pending bank transfer and record a settlement or failure."""
+    """Ask the processor about a pending payment and record a settlement or failure;
+    while it stays pending, the next check is set (one check per payment, never a chain)."""
     if payment.status != Payment.Status.PENDING:
         return payment
-    result = get_processor().refresh(reference=payment.processor_ref)
+    try:
+        result = get_processor(payment.merchant).retrieve(reference=payment.processor_ref)
+    except ProcessorError:
+        log.warning("processor unavailable settling %s", payment.public_id)
+        result = ChargeResult(status="pending", reference=payment.processor_ref)
     with transaction.atomic():
         link = _lock_link(payment.link_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != Payment.Status.PENDING or result.status == "pending":
-            if result.status == "pending":
-                _check_settlement_later(payment)
+        if payment.status != Payment.Status.PENDING:
             return payment
+        if result.status not in ("succeeded", "failed", "canceled"):
+            payment.next_check_at = timezone.now() + timedelta(
+                seconds=settings.SETTLEMENT_CHECK_SECONDS
+            )
+            payment.save(update_fields=["next_check_at"])
+            return payment
+        payment.next_check_at = None
         if result.status == "succeeded":
             payment.status = Payment.Status.SUCCEEDED
             payment.settled_at = timezone.now()
-            payment.save(update_fields=["status", "settled_at"])
+            payment.save(update_fields=["status", "settled_at", "next_check_at"])
             Attempt.objects.filter(pk=payment.attempt_id).update(outcome=Attempt.Outcome.SUCCEEDED)
             _refresh_link_state(link)
-            receipt_create(payment=payment)
             payment_notify_settled(payment=payment)
+            receipt_create(payment=payment)
         else:
             payment.status = Payment.Status.FAILED
             payment.failure_code = result.failure_code
-            payment.save(update_fields=["status", "failure_code"])
+            payment.save(update_fields=["status", "failure_code", "next_check_at"])
             Attempt.objects.filter(pk=payment.attempt_id).update(
                 outcome=Attempt.Outcome.FAILED, failure_code=result.failure_code
             )
@@ -332,31 +528,71 @@ def payment_mark_delivered(*, payment: Payment) -> Payment:
     return payment
 
 
+def _recover(attempt: Attempt, action_cutoff: timedelta) -> str:
+    """One stuck attempt: 'failed' (never confirmed), 'completed', 'cancelled' or 'waiting'."""
+    if not attempt.processor_ref:
+        # Never confirmed, so nothing was charged; the fence stops a request still running.
+        return "failed" if _fail_unconfirmed(attempt, "processing_unreachable") else "waiting"
+    processor = get_processor(attempt.merchant)
+    try:
+        result = processor.retrieve(reference=attempt.processor_ref)
+        # Never confirmed (the request died or stalls before confirming): cancelling is
+        # safe, the processor settles the race with a late confirm and says who won.
+        # Waiting for the customer's 3-D Secure step: only once it is abandoned.
+        waiting_customer = result.status == "requires_action"
+        stale = attempt.created_at < timezone.now() - action_cutoff
+        if result.status == "requires_confirmation" or (waiting_customer and stale):
+            result = processor.cancel(reference=attempt.processor_ref)
+            if result.status == "canceled":
+                result = ChargeResult(
+                    status="canceled", reference=result.reference, failure_code="abandoned"
+                )
+    except ProcessorError:
+        return "waiting"  # ask again at the next pass: never give up on a charge
+    if not result.final:
+        return "waiting"
+    attempt = attempt_record_result(attempt=attempt, result=result)
+    return "completed" if attempt.outcome != Attempt.Outcome.FAILED else "cancelled"
+
+
+def payments_settle_due(*, older_than: timedelta = timedelta(0)) -> int:
+    """Ask about every pending payment whose next check is due, once (the periodic pass)."""
+    now = timezone.now()
+    due = Payment.objects.filter(status=Payment.Status.PENDING).filter(
+        Q(next_check_at__lte=now) | Q(next_check_at__isnull=True, created_at__lt=now - older_than)
+    )
+    checked = 0
+    for payment in due.select_related("merchant__payments_account").order_by("next_check_at")[
+        :1000
+    ]:
+        payment_settle(payment=payment)
+        checked += 1
+    return checked
+
+
 def payments_reconcile(*, older_than: timedelta | None = None) -> dict[str, int]:
     """Finish what a crash, a killed worker or a lost connection left half done.
 
-    Attempts still "processing" after ``older_than`` (PAYLINKS_RECOVERY_SECONDS) are
-    completed from the processor's own record of their idempotency key, or failed if the
-    processor never received them; pending bank transfers whose settlement check was
-    lost are asked about again. Safe to run anywhere, any number of times, concurrently:
-    every step is idempotent and takes the same locks as paying does.
+    Attempts still waiting after ``older_than`` (PAYLINKS_RECOVERY_SECONDS): one the
+    processor was never asked to confirm is failed (nothing was charged); one it was asked
+    about is completed from the processor's own record, or asked about again at the next
+    pass while the processor has no final answer (never failed meanwhile); a 3-D Secure
+    step abandoned for PAYLINKS_CHECKOUT_ACTION_TIMEOUT_SECONDS is cancelled at the
+    processor. Pending payments whose next check is due are asked about once. Safe to run
+    anywhere, any number of times, concurrently.
     """
     if older_than is None:
         older_than = timedelta(seconds=settings.RECOVERY_SECONDS)
-    cutoff = timezone.now() - older_than
-    processor = get_processor()
-    counts = {"completed": 0, "failed": 0, "settlements_checked": 0}
-    stuck = Attempt.objects.filter(outcome=Attempt.Outcome.PROCESSING, created_at__lt=cutoff)
-    for attempt in stuck.order_by("created_at").iterator():
-        result = processor.retrieve(idempotency_key=attempt.idempotency_key)
-        if result is None:  # the call never reached the processor: nothing was charged
-            result = ChargeResult(status="failed", failure_code="processing_error")
-        attempt = attempt_record_result(attempt=attempt, result=result)
-        counts["failed" if attempt.outcome == Attempt.Outcome.FAILED else "completed"] += 1
-    pending = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
-    for payment in pending.iterator():
-        payment_settle(payment=payment)
-        counts["settlements_checked"] += 1
-    if any(counts.values()):
+    now = timezone.now()
+    action_cutoff = max(older_than, timedelta(seconds=settings.CHECKOUT_ACTION_TIMEOUT_SECONDS))
+    counts = {"completed": 0, "failed": 0, "cancelled": 0, "waiting": 0, "settlements_checked": 0}
+    stuck = Attempt.objects.filter(
+        outcome__in=[Attempt.Outcome.PROCESSING, Attempt.Outcome.REQUIRES_ACTION],
+        created_at__lt=now - older_than,
+    ).select_related("merchant__payments_account", "link")
+    for attempt in stuck.order_by("created_at")[:1000]:
+        counts[_recover(attempt, action_cutoff)] += 1
+    counts["settlements_checked"] = payments_settle_due(older_than=older_than)
+    if any(v for k, v in counts.items() if k != "waiting"):
         log.info("reconciliation: %s", counts)
     return counts

@@ -1,67 +1,171 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paylinks.checkout import selectors, services
+from paylinks.checkout import selectors, services, tokens
 from paylinks.checkout.forms import PayForm
-from paylinks.checkout.models import Attempt, Method, Payment
+from paylinks.checkout.models import Attempt, Payment
 from paylinks.core.http import active_language, client_ip
+from paylinks.core.middleware import csp_with
 from paylinks.core.views import merchant_required
 from paylinks.links.models import PaymentLink
 from paylinks.links.selectors import link_by_token
 from paylinks.merchants.models import Merchant
+from paylinks.processors.base import get_processor
 from paylinks.processors.sandbox import CARD_OUTCOMES, FAILING_ACCOUNT
+
+COOKIE = "paylinks_checkout"
+
+
+def _link(token: str) -> PaymentLink:
+    try:
+        return link_by_token(token=token)
+    except PaymentLink.DoesNotExist:
+        raise Http404 from None
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], processor_page: dict):
+    """Render a checkout page allowing exactly the processor's origins (PCI DSS 6.4.3)."""
+    response = render(request, template, {**context, "processor": processor_page})
+    response["Content-Security-Policy"] = csp_with(
+        script=processor_page["script_origins"],
+        connect=processor_page["connect_origins"],
+        frame=processor_page["frame_origins"],
+    )
+    return response
+
+
+def _remember(response: HttpResponse, link: PaymentLink, nonce: str) -> HttpResponse:
+    """The browser keeps its checkout for this link: after a dropped connection, opening
+    the link again shows the result of the payment instead of taking another."""
+    response.set_cookie(
+        COOKIE,
+        nonce,
+        max_age=24 * 3600,
+        path=link.path,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _status_url(link: PaymentLink, attempt: Attempt) -> str:
+    return reverse("checkout:status", args=[link.token, attempt.checkout])
 
 
 @require_http_methods(["GET", "POST"])
 def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = link_by_token(token=token)
-    except PaymentLink.DoesNotExist:
-        raise Http404 from None
+    link = _link(token)
     if not (link.accepts_payments and link.merchant.can_take_payments):
         return render(request, "checkout/unavailable.html", {"link": link}, status=200)
-    form = PayForm(request.POST or None, link=link)
+    processor = get_processor(link.merchant)
     failure = ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            attempt = services.link_pay(
-                link=link,
-                method=data["method"],
-                payer_name=data["name"],
-                payer_email=data["email"],
-                payer_language=active_language(),
-                card=form.card() if data["method"] == Method.CARD else None,
-                bank=form.bank() if data["method"] == Method.BANK_TRANSFER else None,
-                delivery=form.delivery(),
-                client_ip=client_ip(request),
-            )
-        except services.PaymentRefused as e:
-            link.refresh_from_db()
-            if not link.accepts_payments:
-                return render(request, "checkout/unavailable.html", {"link": link})
-            failure = str(e)
+    previous_payment = None
+    nonce = request.COOKIES.get(COOKIE, "")
+    if request.method == "GET":
+        if request.GET.get("another") or not tokens.valid_nonce(nonce):
+            nonce = tokens.new_nonce()
         else:
-            if attempt.outcome == Attempt.Outcome.FAILED:
-                failure = attempt.failure_message
+            previous = services.attempt_for_checkout(link=link, nonce=nonce)
+            if previous is not None and previous.outcome in services.WAITING:
+                return redirect(_status_url(link, previous))
+            if previous is not None:
+                # Paid (the answer may have been lost with the connection) or failed:
+                # say so, and a new checkout for whatever the customer does next.
+                previous_payment = getattr(previous, "payment", None)
+                nonce = tokens.new_nonce()
+        form = PayForm(link=link, methods=processor.methods)
+    else:
+        form = PayForm(request.POST, link=link, methods=processor.methods)
+        if form.is_valid():
+            data = form.cleaned_data
+            checkout = tokens.verify(data["checkout"])
+            if checkout is None:
+                failure = str(services.PaymentRefused.MESSAGES["link_changed"])
+                nonce = tokens.new_nonce()
             else:
-                return redirect("checkout:confirmation", token=attempt.payment.token)
-    return render(
+                nonce = checkout.nonce
+                try:
+                    attempt = services.link_pay(
+                        link=link,
+                        checkout=checkout,
+                        method=data["method"],
+                        payment_token=data["payment_token"],
+                        payer_name=data["name"],
+                        payer_email=data["email"],
+                        payer_language=active_language(),
+                        delivery=form.delivery(),
+                        client_ip=client_ip(request),
+                    )
+                except services.PaymentRefused as e:
+                    link.refresh_from_db()
+                    if not link.accepts_payments:
+                        return render(request, "checkout/unavailable.html", {"link": link})
+                    failure = str(e)
+                    if e.code == "link_changed":
+                        nonce = tokens.new_nonce()
+                else:
+                    if attempt.outcome == Attempt.Outcome.FAILED:
+                        failure = attempt.failure_message
+                        nonce = tokens.new_nonce()
+                    else:
+                        return redirect(_status_url(link, attempt))
+    checkout = tokens.Checkout(nonce=nonce, amount=link.amount, currency=link.currency)
+    if form.is_bound:
+        # A new checkout on the re-shown form; typed details kept, the used token dropped.
+        data = request.POST.copy()
+        data["checkout"], data["payment_token"] = tokens.sign(checkout), ""
+        form.data = data
+    else:
+        form.initial["checkout"] = tokens.sign(checkout)
+    response = _page(
         request,
         "checkout/pay.html",
         {
             "link": link,
             "form": form,
             "failure": failure,
+            "previous_payment": previous_payment,
             "test_cards": CARD_OUTCOMES,
             "failing_account": FAILING_ACCOUNT,
             "settle_seconds": settings.SANDBOX_SETTLE_SECONDS,
+            "cards_only": processor.methods == ("card",),
         },
+        processor.page(),
+    )
+    return _remember(response, link, nonce)
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_status(request: HttpRequest, token: str, nonce: str) -> HttpResponse:
+    """Where a submitted checkout is followed: waiting for the processor (the page refreshes
+    itself), the customer's 3-D Secure step, or the result."""
+    link = _link(token)
+    attempt = services.attempt_for_checkout(link=link, nonce=nonce)
+    if attempt is None:
+        raise Http404
+    if request.method == "POST" or attempt.outcome == Attempt.Outcome.PROCESSING:
+        attempt = services.attempt_refresh(attempt=attempt)
+        if request.method == "POST":
+            return redirect(_status_url(link, attempt))
+    payment = Payment.objects.filter(attempt=attempt).first()
+    if payment is not None:
+        return redirect("checkout:confirmation", token=payment.token)
+    processor = get_processor(link.merchant)
+    client_secret = services.attempt_client_secret(attempt=attempt)
+    return _page(
+        request,
+        "checkout/status.html",
+        {"link": link, "attempt": attempt, "client_secret": client_secret},
+        processor.page(),
     )
 
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.links.models import PaymentLink
@@ -50,6 +51,11 @@ class LinkForm(forms.Form):
     def __init__(self, *args: Any, kind: str, currency: str, language: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.kind, self.currency, self.language = kind, currency, language
+        if settings.PROCESSOR == "stripe":
+            self.fields["allow_bank_transfer"].help_text = _(
+                "Your payment processor (Stripe) takes cards only."
+            )
+            self.fields["allow_bank_transfer"].disabled = True
         self.fields["amount"].help_text = _("In %(currency)s, for example %(example)s") % {
             "currency": currency,
             "example": "12,50" if language.startswith("fr") else "12.50",

@@ -40,6 +40,12 @@ def _require_payments_account(merchant: Merchant) -> None:
         )
 
 
+def _processor_methods(merchant: Merchant) -> tuple[str, ...]:
+    from paylinks.processors.base import get_processor
+
+    return get_processor(merchant).methods
+
+
 def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise link fields; raise ValidationError naming each bad field."""
     errors: dict[str, str] = {}
@@ -53,6 +59,10 @@ def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, A
         errors["description"] = _("Enter a description.")
     if not (fields["allow_card"] or fields["allow_bank_transfer"]):
         errors["allow_card"] = _("Offer at least one payment method.")
+    elif fields["allow_bank_transfer"] and "bank_transfer" not in _processor_methods(merchant):
+        errors["allow_bank_transfer"] = _(
+            "Your payment processor takes cards only: bank transfers cannot be offered."
+        )
     for name in ("customer_name", "customer_email", "customer_phone", "inactive_message"):
         fields[name] = (fields.get(name) or "").strip()
     if kind == PaymentLink.Kind.MULTI:

@@ -46,6 +46,35 @@ class PaymentsAccountForm(forms.Form):
     )
 
 
+class StripeKeysForm(forms.Form):
+    """The merchant's own Stripe account: keys from the Stripe dashboard (Developers)."""
+
+    stripe_secret_key = forms.CharField(
+        label=_("Stripe secret key"),
+        required=False,
+        max_length=255,
+        help_text=_("sk_live_… or sk_test_… (a restricted key rk_… works too). Stored encrypted."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    stripe_publishable_key = forms.CharField(
+        label=_("Stripe publishable key"),
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    stripe_webhook_secret = forms.CharField(
+        label=_("Stripe webhook signing secret"),
+        required=False,
+        max_length=255,
+        help_text=_("whsec_…, from the webhook endpoint you add in Stripe for the URL below."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class PaymentsAccountStripeForm(PaymentsAccountForm, StripeKeysForm):
+    """Applying with Stripe as the processor: the deposit details and the Stripe keys."""
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form, with throttling: after too many failures the account (and the
     address they came from) is locked for a while, whatever password is tried."""

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from paylinks.core.crypto import EncryptedTextField
 from paylinks.core.ids import new_id
 
 
@@ -100,6 +101,13 @@ class PaymentsAccount(models.Model):
     transit_number = models.CharField(_("transit number"), max_length=5)
     account_last4 = models.CharField(_("account number (last 4 digits)"), max_length=4)
     rejection_reason = models.TextField(_("reason"), blank=True)
+    # Which processor takes this merchant's payments ("" = the instance's PAYLINKS_PROCESSOR).
+    processor = models.CharField(max_length=20, blank=True)
+    # The merchant's own Stripe account (empty: the instance-wide one from the environment).
+    stripe_secret_key = EncryptedTextField(blank=True)
+    stripe_publishable_key = models.CharField(max_length=255, blank=True)
+    stripe_webhook_secret = EncryptedTextField(blank=True)
+    test_mode = models.BooleanField(default=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -109,6 +117,12 @@ class PaymentsAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.get_status_display()})"
+
+    @property
+    def stripe_secret_key_hint(self) -> str:
+        """The key as a person may see it again: its kind and last four characters."""
+        key = self.stripe_secret_key
+        return f"{key[:8]}…{key[-4:]}" if key else ""
 
 
 class AuditEvent(models.Model):
@@ -123,6 +137,7 @@ class AuditEvent(models.Model):
         ACCOUNT_APPLIED = "account_applied", _("Applied for a payments account")
         ACCOUNT_APPROVED = "account_approved", _("Payments account approved")
         ACCOUNT_REJECTED = "account_rejected", _("Payments account rejected")
+        ACCOUNT_CONNECTED = "account_connected", _("Connected a Stripe account")
         LINK_CREATED = "link_created", _("Created a payment link")
         LINK_UPDATED = "link_updated", _("Edited a payment link")
         LINK_DEACTIVATED = "link_deactivated", _("Deactivated a payment link")

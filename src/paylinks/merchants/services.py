@@ -62,8 +62,13 @@ def payments_account_apply(
     institution_number: str,
     transit_number: str,
     account_number: str,
+    stripe_secret_key: str = "",
+    stripe_publishable_key: str = "",
+    stripe_webhook_secret: str = "",
 ) -> PaymentsAccount:
-    """Apply (or apply again after a rejection). The sandbox approves at once.
+    """Apply (or apply again after a rejection). The sandbox approves at once; with Stripe,
+    the merchant's own account (or the instance-wide one) is checked with a live call and
+    the application approved when its keys work.
 
     Of the deposit account only the last four digits are kept.
     """
@@ -93,6 +98,71 @@ def payments_account_apply(
         account.save()
         audit_record(merchant=merchant, action=AuditEvent.Action.ACCOUNT_APPLIED)
         if settings.PROCESSOR == "sandbox":
+            payments_account_approve(account=account)
+        elif settings.PROCESSOR == "stripe":
+            payments_account_connect_stripe(
+                account=account,
+                secret_key=stripe_secret_key,
+                publishable_key=stripe_publishable_key,
+                webhook_secret=stripe_webhook_secret,
+            )
+    return account
+
+
+def payments_account_connect_stripe(
+    *, account: PaymentsAccount, secret_key: str, publishable_key: str, webhook_secret: str
+) -> PaymentsAccount:
+    """Connect the merchant's own Stripe account (or, with no keys given, the instance-wide
+    one from the environment): the keys are checked with a live call, stored encrypted and
+    never shown again in full; test keys put the account in test mode. Approves a pending
+    application. Raises ValidationError naming the field."""
+    from paylinks.processors.base import ProcessorError
+    from paylinks.processors.stripe import StripeProcessor, is_test_key
+
+    secret_key, publishable_key = secret_key.strip(), publishable_key.strip()
+    webhook_secret = webhook_secret.strip()
+    own = bool(secret_key or publishable_key or webhook_secret)
+    if not own:
+        if not settings.STRIPE_SECRET_KEY:
+            raise ValidationError({"stripe_secret_key": _("Enter your Stripe secret key.")})
+        secret_key, publishable_key = settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY
+        webhook_secret = settings.STRIPE_WEBHOOK_SECRET
+    errors = {}
+    if not secret_key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
+        errors["stripe_secret_key"] = _("A Stripe secret key starts with sk_ (or rk_).")
+    if not publishable_key.startswith(("pk_test_", "pk_live_")):
+        errors["stripe_publishable_key"] = _("A Stripe publishable key starts with pk_.")
+    elif secret_key and is_test_key(secret_key) != is_test_key(publishable_key):
+        errors["stripe_publishable_key"] = _("Use keys of the same mode (test or live).")
+    if own and not webhook_secret.startswith("whsec_"):
+        errors["stripe_webhook_secret"] = _("A webhook signing secret starts with whsec_.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        StripeProcessor(
+            secret_key=secret_key, publishable_key=publishable_key, webhook_secret=webhook_secret
+        ).check()
+    except ProcessorError as e:
+        raise ValidationError(
+            {"stripe_secret_key": _("Stripe refused this key: %(reason)s") % {"reason": e}}
+        ) from e
+    with transaction.atomic():
+        account.processor = "stripe"
+        account.stripe_secret_key = secret_key if own else ""
+        account.stripe_publishable_key = publishable_key if own else ""
+        account.stripe_webhook_secret = webhook_secret if own else ""
+        account.test_mode = is_test_key(secret_key)
+        account.save(
+            update_fields=[
+                "processor",
+                "stripe_secret_key",
+                "stripe_publishable_key",
+                "stripe_webhook_secret",
+                "test_mode",
+            ]
+        )
+        audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_CONNECTED)
+        if account.status == PaymentsAccount.Status.PENDING:
             payments_account_approve(account=account)
     return account
 

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,7 +17,13 @@ from paylinks.core.forms import apply_service_errors
 from paylinks.core.http import active_language
 from paylinks.core.views import merchant_required, set_language_cookie
 from paylinks.merchants import selectors, services
-from paylinks.merchants.forms import LoginForm, PaymentsAccountForm, SignupForm
+from paylinks.merchants.forms import (
+    LoginForm,
+    PaymentsAccountForm,
+    PaymentsAccountStripeForm,
+    SignupForm,
+    StripeKeysForm,
+)
 from paylinks.merchants.models import Merchant
 
 
@@ -71,11 +78,16 @@ def activity(request: HttpRequest, merchant: Merchant) -> HttpResponse:
 def payments_account(request: HttpRequest, merchant: Merchant) -> HttpResponse:
     account = getattr(merchant, "payments_account", None)
     can_apply = account is None or account.status == account.Status.REJECTED
-    form = PaymentsAccountForm(
-        request.POST or None,
+    stripe = settings.PROCESSOR == "stripe"
+    form_class = PaymentsAccountStripeForm if stripe else PaymentsAccountForm
+    posted = request.POST if request.method == "POST" else None
+    applying = posted is not None and "legal_name" in posted
+    form = form_class(
+        posted if applying else None,
         initial={"legal_name": merchant.business_name, "country": "CA"},
     )
-    if request.method == "POST" and can_apply and form.is_valid():
+    keys_form = StripeKeysForm(posted if posted is not None and not applying else None)
+    if applying and can_apply and form.is_valid():
         try:
             account = services.payments_account_apply(merchant=merchant, **form.cleaned_data)
         except ValidationError as e:
@@ -86,8 +98,35 @@ def payments_account(request: HttpRequest, merchant: Merchant) -> HttpResponse:
                 return redirect("links:list")
             messages.success(request, _("Your application was sent. We will review it."))
             return redirect("merchants:payments_account")
-    return render(
+    elif posted is not None and not applying and account and stripe and keys_form.is_valid():
+        try:
+            services.payments_account_connect_stripe(
+                account=account,
+                secret_key=keys_form.cleaned_data["stripe_secret_key"],
+                publishable_key=keys_form.cleaned_data["stripe_publishable_key"],
+                webhook_secret=keys_form.cleaned_data["stripe_webhook_secret"],
+            )
+        except ValidationError as e:
+            apply_service_errors(keys_form, e)
+        else:
+            messages.success(request, _("Your Stripe keys were replaced."))
+            return redirect("merchants:payments_account")
+    webhook_url = ""
+    if account is not None and stripe:
+        webhook_url = settings.BASE_URL + reverse(
+            "processors:stripe_webhook", args=[account.public_id]
+        )
+    response = render(
         request,
         "merchants/payments_account.html",
-        {"account": account, "form": form, "can_apply": can_apply},
+        {
+            "account": account,
+            "form": form,
+            "keys_form": keys_form,
+            "can_apply": can_apply,
+            "stripe": stripe,
+            "webhook_url": webhook_url,
+        },
     )
+    response["Cache-Control"] = "no-store"
+    return response

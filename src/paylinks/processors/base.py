@@ -1,66 +1,130 @@
 """The Processor protocol every payment processor implements, and its vocabulary.
 
-Two ways of taking a card exist and the protocol allows both:
-- direct entry (``direct_entry = True``): paylinks' hosted page collects the (test)
-  card and calls ``charge_card``. Only the sandbox does this.
-- hand-off (``direct_entry = False``): the processor's own fields or page collect the
-  card (PCI DSS SAQ A); paylinks then confirms the result by ``retrieve``.
-Every call carries an idempotency key derived from the attempt: the same key never
-charges twice and ``retrieve`` answers for it after a crash.
+Card and bank details never reach checkout: the hosted page hands them to the
+processor's own fields or endpoint (Stripe.js, or the sandbox's tokenising endpoint),
+which answers with a *payment token*. Checkout passes that token on and gets back what
+the processor says about it (brand, last four digits, expiry, a fingerprint).
+
+Paying is two calls, so that money only moves after paylinks has recorded the intent:
+1. ``prepare`` creates the processor's payment (an intent: no money moves) with an
+   idempotency key derived from the attempt; checkout records its reference;
+2. ``confirm`` moves the money (or asks the customer for an action: 3-D Secure).
+``retrieve`` reads the processor's own record (recovery, webhooks, after 3-D Secure),
+``cancel`` makes sure an unconfirmed or abandoned intent never completes, ``refund``
+gives money back, ``parse_webhook`` turns a signed processor webhook into an event.
+A new processor is one module implementing this protocol.
 """
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from paylinks.merchants.models import Merchant
+
+
+class ProcessorError(Exception):
+    """The processor could not be reached or answered with an error that is not a decline."""
+
+
+class InvalidToken(Exception):
+    """The payment token is unknown, used, or was made for another processor."""
+
 
 @dataclass(frozen=True)
-class CardDetails:
-    number: str = field(repr=False)
-    exp_month: int
-    exp_year: int
-    cvc: str = field(repr=False)
-    postal_code: str = ""
-    name: str = ""
+class Instrument:
+    """What the processor tells about a card or bank account: never its number."""
 
-
-@dataclass(frozen=True)
-class BankDetails:
-    holder: str
-    institution: str
-    transit: str
-    account_number: str = field(repr=False)
+    method: str  # "card" or "bank_transfer"
+    brand: str = ""
+    last4: str = ""
+    exp_month: int | None = None
+    exp_year: int | None = None
+    fingerprint: str = ""  # stable per card/account at this processor (velocity limits)
 
 
 @dataclass(frozen=True)
 class ChargeResult:
+    """The processor's state of one payment.
+
+    status: "requires_confirmation" (prepared, no money moved), "requires_action"
+    (the customer must authenticate: ``client_secret`` lets the page do it),
+    "processing" (ask again later), "pending" (a bank transfer on its way),
+    "succeeded", "failed" (``failure_code`` says why) or "canceled".
+    """
+
+    status: str
+    reference: str = ""
+    failure_code: str = ""
+    client_secret: str = field(default="", repr=False)
+    instrument: Instrument | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("succeeded", "pending", "failed", "canceled")
+
+
+@dataclass(frozen=True)
+class RefundResult:
     status: str  # "succeeded", "pending" or "failed"
     reference: str = ""
     failure_code: str = ""
-    card_brand: str = ""
-    card_last4: str = ""
-    card_exp_month: int | None = None
-    card_exp_year: int | None = None
-    bank_last4: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessorEvent:
+    """A verified processor webhook, normalised."""
+
+    id: str
+    type: str  # the processor's own type, e.g. "payment_intent.succeeded"
+    reference: str = ""  # the payment's reference, when the event is about one
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class Processor(Protocol):
     name: str
-    direct_entry: bool
+    # Payment methods this processor takes ("card", "bank_transfer").
+    methods: tuple[str, ...]
+    test_mode: bool
 
-    def charge_card(
-        self, *, amount: int, currency: str, card: CardDetails, idempotency_key: str
-    ) -> ChargeResult: ...
+    def describe(self, *, token: str) -> Instrument:
+        """What a payment token stands for. Raises InvalidToken."""
+        ...
 
-    def start_bank_transfer(
-        self, *, amount: int, currency: str, bank: BankDetails, idempotency_key: str
-    ) -> ChargeResult: ...
+    def prepare(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        token: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        payer_name: str = "",
+        payer_email: str = "",
+    ) -> ChargeResult:
+        """Create the processor's payment for a token; no money moves yet."""
+        ...
 
-    def retrieve(self, *, idempotency_key: str) -> ChargeResult | None: ...
+    def confirm(self, *, reference: str, idempotency_key: str) -> ChargeResult:
+        """Move the money (or ask for the customer's action)."""
+        ...
 
-    def refresh(self, *, reference: str) -> ChargeResult:
-        """The current state of a charge (a pending bank transfer settles or fails)."""
+    def retrieve(self, *, reference: str) -> ChargeResult: ...
+
+    def cancel(self, *, reference: str) -> ChargeResult:
+        """Make sure the payment never completes; returns its final state (which may be
+        "succeeded" if it completed first)."""
+        ...
+
+    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
+        """Verify a webhook's signature on the raw body. Raises ValueError if it is forged."""
+        ...
+
+    def page(self) -> dict[str, Any]:
+        """What the hosted page needs to hand details off: script URL, keys, CSP origins."""
         ...
 
 
@@ -76,6 +140,9 @@ FAILURE_MESSAGES = {
     "invalid_cvc": _("The security code (CVC) is not valid."),
     "invalid_bank_account": _("The bank account details are not valid."),
     "account_closed": _("The bank transfer failed: the account is closed."),
+    "authentication_failed": _("The card's authentication (3-D Secure) was not completed."),
+    "abandoned": _("The payment was not completed in time."),
+    "processing_unreachable": _("The payment could not be completed. Nothing was charged."),
     "velocity_limited": _(
         "Too many failed payment attempts: payments are paused for now. "
         "Try again later or contact the business."
@@ -87,11 +154,21 @@ def failure_message(code: str) -> str:
     return str(FAILURE_MESSAGES.get(code, _("The payment failed.")))
 
 
-def get_processor() -> Processor:
+def get_processor(merchant: "Merchant | None" = None) -> Processor:
+    """The processor that takes a merchant's payments (its own Stripe account, the
+    instance-wide one, or the sandbox). Without a merchant: the instance's default."""
     from django.conf import settings
 
-    if settings.PROCESSOR == "sandbox":
+    name = settings.PROCESSOR
+    account = getattr(merchant, "payments_account", None) if merchant is not None else None
+    if account is not None and account.processor:
+        name = account.processor
+    if name == "sandbox":
         from paylinks.processors.sandbox import SandboxProcessor
 
         return SandboxProcessor()
-    raise ValueError(f"PAYLINKS_PROCESSOR: unknown processor {settings.PROCESSOR!r}")
+    if name == "stripe":
+        from paylinks.processors.stripe import StripeProcessor
+
+        return StripeProcessor.for_account(account)
+    raise ValueError(f"PAYLINKS_PROCESSOR: unknown processor {name!r}")

@@ -1,5 +1,9 @@
 """The sandbox processor: behaves like a real one, with test cards and bank accounts.
 
+Like Stripe, it stands behind a hand-off: the hosted page sends card and bank details
+to the sandbox's own tokenising endpoint (``/sandbox/v1/tokens``, see sandbox_views.py),
+never to checkout, and gets a token back; checkout pays with the token.
+
 Cards (any future expiry, any 3-digit CVC; 4 digits for American Express):
     4242 4242 4242 4242  succeeds
     4000 0000 0000 0002  declined (card_declined)
@@ -7,20 +11,32 @@ Cards (any future expiry, any 3-digit CVC; 4 digits for American Express):
     4000 0000 0000 0069  expired card (expired_card)
     4000 0000 0000 0127  incorrect CVC (incorrect_cvc)
     4000 0000 0000 0119  processing error (processing_error)
-    any other number that passes the Luhn check succeeds.
+    any other number that passes the Luhn check succeeds; one that fails it is
+    refused at payment (incorrect_number).
 Bank transfers start pending and settle after PAYLINKS_SANDBOX_SETTLE_SECONDS;
 account number 000111111116 fails at settlement (account_closed).
 """
 
+import re
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from paylinks.core.ids import new_id
-from paylinks.processors.base import BankDetails, CardDetails, ChargeResult
-from paylinks.processors.models import SandboxCharge
+from paylinks.processors.base import (
+    ChargeResult,
+    Instrument,
+    InvalidToken,
+    ProcessorError,
+    ProcessorEvent,
+    RefundResult,
+)
+from paylinks.processors.models import SandboxCharge, SandboxRefund, SandboxToken
 
 CARD_OUTCOMES = {
     "4000000000000002": "card_declined",
@@ -30,10 +46,11 @@ CARD_OUTCOMES = {
     "4000000000000119": "processing_error",
 }
 FAILING_ACCOUNT = "000111111116"
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not ASCII_DIGITS.fullmatch(number) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for i, ch in enumerate(reversed(number)):
@@ -56,18 +73,82 @@ def card_brand(number: str) -> str:
     return "Card"
 
 
-def _card_failure(card: CardDetails) -> str:
-    if not luhn_valid(card.number):
+def normalise_number(text: str) -> str:
+    """Spaces and dashes dropped; anything but the ASCII digits 0-9 is refused
+    (full-width or Arabic-Indic digits would otherwise be other cards to a counter)."""
+    number = re.sub(r"[\s-]", "", text)
+    if not ASCII_DIGITS.fullmatch(number):
+        raise ValueError("digits")
+    return number
+
+
+def _card_failure(number: str, exp_month: int, exp_year: int, cvc: str) -> str:
+    if not luhn_valid(number):
         return "incorrect_number"
-    if not 1 <= card.exp_month <= 12:
+    if not 1 <= exp_month <= 12:
         return "invalid_expiry"
     today = timezone.localdate()
-    if (card.exp_year, card.exp_month) < (today.year, today.month):
+    if (exp_year, exp_month) < (today.year, today.month):
         return "expired_card"
-    cvc_len = 4 if card_brand(card.number) == "American Express" else 3
-    if not (card.cvc.isdigit() and len(card.cvc) == cvc_len):
+    cvc_len = 4 if card_brand(number) == "American Express" else 3
+    if not (ASCII_DIGITS.fullmatch(cvc) and len(cvc) == cvc_len):
         return "invalid_cvc"
-    return CARD_OUTCOMES.get(card.number, "")
+    return CARD_OUTCOMES.get(number, "")
+
+
+def tokenize_card(*, number: str, exp_month: int, exp_year: int, cvc: str) -> SandboxToken:
+    """The sandbox's Stripe.js: keeps what a processor shows back, and the outcome the
+    test number stands for; never the number or the CVC. Raises ValueError("digits")."""
+    number = normalise_number(number)
+    return SandboxToken.objects.create(
+        token=new_id("tok_sbx"),
+        method="card",
+        brand=card_brand(number) if number else "Card",
+        last4=number[-4:],
+        exp_month=exp_month if 1 <= exp_month <= 12 else None,
+        exp_year=exp_year if 0 < exp_year < 10000 else None,
+        fingerprint=salted_hmac("paylinks.sandbox.card", number).hexdigest()[:32],
+        outcome=_card_failure(number, exp_month, exp_year, cvc),
+    )
+
+
+def bank_errors(*, institution: str, transit: str, account: str) -> dict[str, str]:
+    """Which bank field is wrong, as codes (the page words them)."""
+    errors = {}
+    if not (ASCII_DIGITS.fullmatch(institution) and len(institution) == 3):
+        errors["institution"] = "invalid_institution"
+    if not (ASCII_DIGITS.fullmatch(transit) and len(transit) == 5):
+        errors["transit"] = "invalid_transit"
+    if not (ASCII_DIGITS.fullmatch(account) and 7 <= len(account) <= 12):
+        errors["account"] = "invalid_account"
+    return errors
+
+
+def tokenize_bank_account(*, institution: str, transit: str, account: str) -> SandboxToken:
+    """Raises ValueError with the field errors when a field is wrong."""
+    errors = bank_errors(institution=institution, transit=transit, account=account)
+    if errors:
+        raise ValueError(errors)
+    return SandboxToken.objects.create(
+        token=new_id("ba_sbx"),
+        method="bank_transfer",
+        last4=account[-4:],
+        fingerprint=salted_hmac(
+            "paylinks.sandbox.bank", f"{institution}-{transit}-{account}"
+        ).hexdigest()[:32],
+        fails_at_settlement=account == FAILING_ACCOUNT,
+    )
+
+
+def _instrument(token: SandboxToken) -> Instrument:
+    return Instrument(
+        method=token.method,
+        brand=token.brand,
+        last4=token.last4,
+        exp_month=token.exp_month,
+        exp_year=token.exp_year,
+        fingerprint=token.fingerprint,
+    )
 
 
 def _result(charge: SandboxCharge) -> ChargeResult:
@@ -75,84 +156,137 @@ def _result(charge: SandboxCharge) -> ChargeResult:
         status=charge.status,
         reference=charge.reference,
         failure_code=charge.failure_code,
-        card_brand=charge.card_brand,
-        card_last4=charge.card_last4,
-        card_exp_month=charge.card_exp_month,
-        card_exp_year=charge.card_exp_year,
-        bank_last4=charge.bank_last4,
+        instrument=_instrument(charge.token) if charge.token else None,
     )
 
 
 class SandboxProcessor:
     name = "sandbox"
-    direct_entry = True
+    methods: tuple[str, ...] = ("card", "bank_transfer")
+    test_mode = True
 
-    def _record(self, *, idempotency_key: str, **fields: object) -> ChargeResult:
-        """Write the charge once per key; the same key answers with the first result."""
+    def describe(self, *, token: str) -> Instrument:
+        found = SandboxToken.objects.filter(token=token).first()
+        if found is None:
+            raise InvalidToken(token)
+        return _instrument(found)
+
+    def prepare(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        token: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        payer_name: str = "",
+        payer_email: str = "",
+    ) -> ChargeResult:
+        """One intent per key (the same key answers with the first); a token pays once."""
         existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return _result(existing)
+        found = SandboxToken.objects.filter(token=token).first()
+        if found is None:
+            raise InvalidToken(token)
         try:
             with transaction.atomic():
                 charge = SandboxCharge.objects.create(
-                    reference=new_id("ch_sbx"), idempotency_key=idempotency_key, **fields
+                    reference=new_id("pi_sbx"),
+                    idempotency_key=idempotency_key,
+                    token=found,
+                    method=found.method,
+                    amount=amount,
+                    currency=currency,
+                    status="requires_confirmation",
                 )
-        except IntegrityError:  # a concurrent call with the same key won
-            charge = SandboxCharge.objects.get(idempotency_key=idempotency_key)
+        except IntegrityError:  # the same key at the same time, or a token used twice
+            again = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+            if again is None:
+                raise InvalidToken(token) from None
+            charge = again
         return _result(charge)
 
-    def charge_card(
-        self, *, amount: int, currency: str, card: CardDetails, idempotency_key: str
-    ) -> ChargeResult:
-        failure = _card_failure(card)
-        return self._record(
-            idempotency_key=idempotency_key,
-            method="card",
-            amount=amount,
-            currency=currency,
-            status="failed" if failure else "succeeded",
-            failure_code=failure,
-            card_brand=card_brand(card.number) if card.number.isdigit() else "Card",
-            card_last4=card.number[-4:],
-            card_exp_month=card.exp_month if 1 <= card.exp_month <= 12 else None,
-            card_exp_year=card.exp_year if 0 < card.exp_year < 10000 else None,
-        )
-
-    def start_bank_transfer(
-        self, *, amount: int, currency: str, bank: BankDetails, idempotency_key: str
-    ) -> ChargeResult:
-        valid = (
-            bank.institution.isdigit()
-            and len(bank.institution) == 3
-            and bank.transit.isdigit()
-            and len(bank.transit) == 5
-            and bank.account_number.isdigit()
-            and 7 <= len(bank.account_number) <= 12
-        )
-        return self._record(
-            idempotency_key=idempotency_key,
-            method="bank_transfer",
-            amount=amount,
-            currency=currency,
-            status="pending" if valid else "failed",
-            failure_code="" if valid else "invalid_bank_account",
-            bank_last4=bank.account_number[-4:],
-            settles_at=timezone.now() + timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS),
-            fails_at_settlement=bank.account_number == FAILING_ACCOUNT,
-        )
-
-    def retrieve(self, *, idempotency_key: str) -> ChargeResult | None:
-        charge = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        return _result(charge) if charge else None
-
-    def refresh(self, *, reference: str) -> ChargeResult:
+    def confirm(self, *, reference: str, idempotency_key: str) -> ChargeResult:
         with transaction.atomic():
-            charge = SandboxCharge.objects.select_for_update().get(reference=reference)
+            charge = (
+                SandboxCharge.objects.select_for_update(of=("self",))
+                .select_related("token")
+                .get(reference=reference)
+            )
+            if charge.status == "requires_confirmation":
+                outcome = charge.token.outcome if charge.token else ""
+                if charge.method == "bank_transfer":
+                    charge.status = "pending"
+                    delay = timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
+                    charge.settles_at = timezone.now() + delay
+                else:
+                    charge.status = "failed" if outcome else "succeeded"
+                    charge.failure_code = outcome
+                charge.save(update_fields=["status", "failure_code", "settles_at"])
+        return _result(charge)
+
+    def retrieve(self, *, reference: str) -> ChargeResult:
+        """The charge as it is now; a bank transfer whose time has come settles or fails."""
+        with transaction.atomic():
+            charge = (
+                SandboxCharge.objects.select_for_update(of=("self",))
+                .select_related("token")
+                .filter(reference=reference)
+                .first()
+            )
+            if charge is None:
+                raise ProcessorError(f"no such payment: {reference}")
             due = charge.settles_at is not None and charge.settles_at <= timezone.now()
             if charge.status == "pending" and due:
-                if charge.fails_at_settlement:
+                if charge.token and charge.token.fails_at_settlement:
                     charge.status, charge.failure_code = "failed", "account_closed"
                 else:
                     charge.status = "succeeded"
                 charge.save(update_fields=["status", "failure_code"])
         return _result(charge)
+
+    def cancel(self, *, reference: str) -> ChargeResult:
+        with transaction.atomic():
+            charge = (
+                SandboxCharge.objects.select_for_update(of=("self",))
+                .select_related("token")
+                .get(reference=reference)
+            )
+            if charge.status in ("requires_confirmation", "requires_action"):
+                charge.status = "canceled"
+                charge.save(update_fields=["status"])
+        return _result(charge)
+
+    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> RefundResult:
+        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            with transaction.atomic():
+                charge = SandboxCharge.objects.select_for_update(of=("self",)).get(
+                    reference=reference
+                )
+                refunded = sum(charge.refunds.values_list("amount", flat=True))
+                ok = charge.status == "succeeded" and 0 < amount <= charge.amount - refunded
+                existing = SandboxRefund.objects.create(
+                    reference=new_id("re_sbx"),
+                    idempotency_key=idempotency_key,
+                    charge=charge,
+                    amount=amount if ok else 0,
+                    status="succeeded" if ok else "failed",
+                )
+        return RefundResult(status=existing.status, reference=existing.reference)
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
+        raise ValueError("the sandbox sends no webhooks")
+
+    def page(self) -> dict[str, Any]:
+        return {
+            "name": "sandbox",
+            "test_mode": True,
+            "script": static("paylinks/sandbox.js"),
+            "script_origins": [],
+            "connect_origins": [],
+            "frame_origins": [],
+            "publishable_key": "",
+            "tokens_url": "/sandbox/v1/tokens",
+        }

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -10,14 +11,16 @@ from paylinks.receipts.models import SalesReceipt
 
 def receipt_create(*, payment: Payment) -> SalesReceipt:
     """Book a successful payment as the merchant's next sales receipt (no gaps: the
-    number is taken under a lock on the merchant, in the payment's transaction)."""
+    number is bumped in the payment's transaction, whose commit releases it; callers
+    book the receipt last, so the counter is held as briefly as possible)."""
     with transaction.atomic():
-        merchant = Merchant.objects.select_for_update().get(pk=payment.merchant_id)
         existing = SalesReceipt.objects.filter(payment=payment).first()
         if existing is not None:
             return existing
-        merchant.last_receipt_number += 1
-        merchant.save(update_fields=["last_receipt_number"])
+        counter = Merchant.objects.filter(pk=payment.merchant_id)
+        counter.update(last_receipt_number=F("last_receipt_number") + 1)
+        merchant = payment.merchant
+        merchant.last_receipt_number = counter.values_list("last_receipt_number", flat=True).get()
         link = payment.link
         with translation.override(merchant.locale):
             if link.kind == PaymentLink.Kind.MULTI:

@@ -1,0 +1,87 @@
+"""Processor webhooks: verified on the raw body, stored once (an inbox), processed by a task.
+
+A duplicated delivery finds its event already stored and changes nothing; an out-of-order
+one changes nothing either, because processing asks the processor for the payment's
+current state (``attempt_refresh``) instead of trusting the event's copy.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from paylinks.merchants.models import PaymentsAccount
+from paylinks.processors.base import get_processor
+from paylinks.processors.models import InboundEvent
+
+log = logging.getLogger(__name__)
+
+PAYMENT_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+
+
+class UnknownAccount(Exception):
+    pass
+
+
+def inbound_event_receive(
+    *, account_public_id: str, processor_name: str, body: bytes, headers: dict[str, str]
+) -> bool:
+    """Verify and store a webhook; True if it was new. Raises ValueError if forged."""
+    from paylinks.processors.tasks import process_inbound_event
+
+    account = (
+        PaymentsAccount.objects.select_related("merchant")
+        .filter(public_id=account_public_id)
+        .first()
+    )
+    if account is None:
+        raise UnknownAccount(account_public_id)
+    processor = get_processor(account.merchant)
+    if processor.name != processor_name:
+        raise UnknownAccount(account_public_id)
+    event = processor.parse_webhook(body=body, headers=headers)
+    try:
+        with transaction.atomic():
+            stored = InboundEvent.objects.create(
+                processor=processor_name,
+                event_id=event.id,
+                type=event.type,
+                reference=event.reference,
+                merchant=account.merchant,
+                payload=event.data,
+            )
+            process_inbound_event.enqueue(event_pk=stored.pk)
+    except IntegrityError:
+        return False  # delivered before: stored once, processed once
+    return True
+
+
+def inbound_event_process(*, event: InboundEvent) -> InboundEvent:
+    """Apply a stored event once (a task that runs again finds it processed)."""
+    from paylinks.checkout.models import Attempt
+    from paylinks.checkout.services import attempt_refresh
+
+    if event.processed_at is not None:
+        return event
+    result = "ignored"
+    if event.type in PAYMENT_EVENTS and event.reference:
+        attempt = (
+            Attempt.objects.select_related("merchant__payments_account", "link")
+            .filter(merchant=event.merchant, processor_ref=event.reference)
+            .first()
+        )
+        if attempt is None:
+            result = "unknown_payment"
+        else:
+            attempt = attempt_refresh(attempt=attempt)
+            result = f"attempt_{attempt.outcome}"
+    elif event.type in ("charge.refunded", "charge.dispute.created"):
+        # Recorded for the merchant's books; refunds and disputes are booked by the
+        # refunds feature (not yet built): logged so an operator sees them.
+        log.warning("%s for %s: recorded, not booked yet", event.type, event.reference)
+        result = "recorded"
+    InboundEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), result=result
+    )
+    event.refresh_from_db()
+    return event
