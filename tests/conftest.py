@@ -5,8 +5,12 @@ from django.core.management import call_command
 
 from paylinks.links.models import PaymentLink
 from paylinks.links.services import link_create
-from paylinks.merchants.models import Merchant, User
-from paylinks.merchants.services import merchant_signup, payments_account_apply
+from paylinks.merchants.models import Merchant, PaymentsAccount, User
+from paylinks.merchants.services import (
+    merchant_signup,
+    payments_account_apply,
+    payments_account_approve,
+)
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -62,6 +66,9 @@ def make_merchant(
             transit_number="00011",
             account_number="123456789",
         )
+        account = PaymentsAccount.objects.get(merchant=user.merchant)
+        if account.status == PaymentsAccount.Status.PENDING:  # a real processor: the operator
+            payments_account_approve(account=account)
     user.refresh_from_db()
     return user
 

@@ -56,6 +56,9 @@ def pay_bank(link: PaymentLink, account: str = "123456789", name: str = "Bob Tra
         payer_email="bob@example.com",
         payer_language="en",
         payment_token=bank_token(account),
+        delivery=Delivery("1 Main St", "Montréal", "QC", "H2X 1Y4", "CA")
+        if link.collect_delivery
+        else None,
     )
 
 

@@ -5,8 +5,8 @@ from paylinks.merchants.models import PaymentsAccount, User
 from paylinks.merchants.services import payments_account_apply
 
 
-def test_operator_rejects_with_a_reason_then_approves(client, db, settings):
-    settings.PROCESSOR = "stripe"  # not the sandbox: applications wait for an operator
+def test_operator_rejects_with_a_reason_then_approves(client, db, stripe_settings):
+    # A real processor (Stripe, on localstripe): applications wait for an operator.
     merchant = make_merchant(approved=False).merchant
     account = payments_account_apply(
         merchant=merchant,

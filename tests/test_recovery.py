@@ -118,21 +118,43 @@ def test_the_periodic_recovery_task_keeps_itself_scheduled(single_link, run_task
 
 def test_recovery_during_the_processor_call_never_fails_a_charge(merchant, monkeypatch):
     """Issue 7.3: with the processor stalled past PAYLINKS_RECOVERY_SECONDS, recovery used
-    to fail the attempt; the processor then charged: a charge with no payment."""
+    to fail the attempt; the processor then charged: a charge with no payment. Now, the
+    charge taken while the answer is stalled is booked by recovery, once."""
     link = link_create(merchant=merchant, kind="single", amount=4200, description="x")
     real_confirm = SandboxProcessor.confirm
 
-    def stalled_confirm(self, **kw):
-        # Recovery runs while the request waits for the processor...
-        assert payments_reconcile(older_than=timedelta(0))["failed"] == 0
-        assert Attempt.objects.get().outcome == "processing"
-        return real_confirm(self, **kw)  # ...then the processor charges.
+    def stalled_answer(self, **kw):
+        result = real_confirm(self, **kw)  # the processor charges...
+        # ...and its answer is slow to come back: recovery runs meanwhile.
+        assert payments_reconcile(older_than=timedelta(0))["completed"] == 1
+        return result
 
-    monkeypatch.setattr(SandboxProcessor, "confirm", stalled_confirm)
+    monkeypatch.setattr(SandboxProcessor, "confirm", stalled_answer)
     attempt = pay_card(link)
     assert attempt.outcome == "succeeded"
     assert SandboxCharge.objects.filter(status="succeeded").count() == 1
     assert Payment.objects.count() == 1 and SalesReceipt.objects.count() == 1
+
+
+def test_recovery_before_a_stalled_confirm_cancels_it_and_nothing_is_charged(merchant, monkeypatch):
+    """The confirm is still on its way to the processor when recovery runs: recovery
+    cancels the prepared payment at the processor, which then refuses the late confirm.
+    Either way charges and payments agree."""
+    link = link_create(merchant=merchant, kind="single", amount=4200, description="x")
+    real_confirm = SandboxProcessor.confirm
+
+    def stalled_request(self, **kw):
+        assert payments_reconcile(older_than=timedelta(0))["cancelled"] == 1
+        return real_confirm(self, **kw)
+
+    monkeypatch.setattr(SandboxProcessor, "confirm", stalled_request)
+    attempt = pay_card(link)
+    assert attempt.outcome == "failed" and attempt.failure_code == "abandoned"
+    assert not SandboxCharge.objects.filter(status="succeeded").exists()
+    assert not Payment.objects.exists()
+    monkeypatch.undo()
+    link.refresh_from_db()
+    assert link.accepts_payments and pay_card(link).outcome == "succeeded"
 
 
 def test_recovery_before_the_processor_is_asked_to_charge_fences_the_request(merchant, monkeypatch):

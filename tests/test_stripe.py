@@ -68,7 +68,24 @@ def intent(localstripe, reference: str) -> dict:
     return get_processor().client.v1.payment_intents.retrieve(reference).to_dict()
 
 
-def test_applying_connects_the_instance_account_and_approves(stripe_merchant):
+def test_applying_checks_the_keys_then_an_operator_approves(stripe_settings, db):
+    user = make_merchant(email="apply@stripe.test", approved=False)
+    from paylinks.merchants.services import payments_account_apply
+
+    account = payments_account_apply(
+        merchant=user.merchant,
+        legal_name="X",
+        country="CA",
+        business_type="corporation",
+        institution_number="001",
+        transit_number="00011",
+        account_number="1234567",
+    )
+    assert account.status == "pending" and account.processor == "stripe"
+    assert account.test_mode and not account.stripe_secret_key  # the instance's account
+
+
+def test_a_connected_merchant_pays_through_stripe(stripe_merchant):
     account = stripe_merchant.payments_account
     assert account.status == "approved" and account.processor == "stripe" and account.test_mode
     assert get_processor(stripe_merchant).name == "stripe"

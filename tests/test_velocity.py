@@ -187,4 +187,7 @@ def test_limits_hold_across_web_processes(tmp_path, shared, settings):
     # Issue 7.7: a slot is taken before the processor is called, so the limit holds
     # exactly under concurrency (it used to let through the limit plus those in flight).
     assert 1 <= SandboxCharge.objects.count() <= 8
-    assert Attempt.objects.filter(failure_code="velocity_limited").count() >= 60 - 20
+    # The others were stopped before the processor: paused (recorded for the merchant),
+    # or asked to try again while the slots were all in flight.
+    assert Attempt.objects.filter(failure_code="velocity_limited").exists()
+    assert Attempt.objects.exclude(failure_code="velocity_limited").count() <= 8

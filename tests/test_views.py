@@ -79,8 +79,8 @@ def test_apply_for_payments_account_keeps_only_last_four(client, db):
     assert "1234567890" not in repr(account.__dict__)
 
 
-def test_operator_approval_when_not_sandbox(client, db, settings):
-    settings.PROCESSOR = "stripe"
+def test_operator_approval_when_not_sandbox(client, db, stripe_settings):
+    # A real processor (Stripe, on localstripe): applications wait for an operator.
     user = make_merchant(approved=False)
     client.force_login(user)
     client.post(

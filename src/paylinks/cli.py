@@ -114,7 +114,11 @@ def _create_demo() -> None:
     """A demo merchant with an approved sandbox account and links of each kind (once)."""
     from paylinks.links.services import link_create
     from paylinks.merchants.models import User
-    from paylinks.merchants.services import merchant_signup, payments_account_apply
+    from paylinks.merchants.services import (
+        merchant_signup,
+        payments_account_apply,
+        payments_account_approve,
+    )
 
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is not None:
@@ -128,7 +132,7 @@ def _create_demo() -> None:
     )
     merchant = user.merchant
     assert merchant is not None
-    payments_account_apply(
+    account = payments_account_apply(
         merchant=merchant,
         legal_name="Boulangerie Démo inc.",
         country="CA",
@@ -137,6 +141,8 @@ def _create_demo() -> None:
         transit_number="00011",
         account_number="1234567",
     )
+    if account.status == account.Status.PENDING:  # a real processor: the operator is you
+        payments_account_approve(account=account)
     from paylinks.processors.base import get_processor
 
     transfers = "bank_transfer" in get_processor(merchant).methods

@@ -514,18 +514,24 @@ def payment_settle(*, payment: Payment) -> Payment:
 
 
 def payment_mark_delivered(*, payment: Payment) -> Payment:
-    if payment.delivery_status != Payment.Delivery.TO_DELIVER:
-        raise ValidationError(_("This payment has nothing to deliver."))
+    """Only a succeeded payment is delivered (a pending bank transfer may still fail)."""
     with transaction.atomic():
-        payment.delivery_status = Payment.Delivery.DELIVERED
-        payment.delivered_at = timezone.now()
-        payment.save(update_fields=["delivery_status", "delivered_at"])
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.delivery_status != Payment.Delivery.TO_DELIVER:
+            raise ValidationError(_("This payment has nothing to deliver."))
+        if locked.status != Payment.Status.SUCCEEDED:
+            raise ValidationError(
+                _("Deliver only once the payment has succeeded."), code="not_succeeded"
+            )
+        locked.delivery_status = Payment.Delivery.DELIVERED
+        locked.delivered_at = timezone.now()
+        locked.save(update_fields=["delivery_status", "delivered_at"])
         audit_record(
-            merchant=payment.merchant,
+            merchant=locked.merchant,
             action=AuditEvent.Action.PAYMENT_DELIVERED,
-            target=payment.public_id,
+            target=locked.public_id,
         )
-    return payment
+    return locked
 
 
 def _recover(attempt: Attempt, action_cutoff: timedelta) -> str:

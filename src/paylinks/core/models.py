@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
@@ -15,3 +17,18 @@ class FailureEvent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def _new_installation_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Installation(models.Model):
+    """One row: this installation's random id, created on first use. Things shared with
+    other installations (a Redis server) are namespaced by it."""
+
+    uid = models.CharField(max_length=32, unique=True, default=_new_installation_id)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.uid

@@ -4,7 +4,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from paylinks.links.models import PaymentLink
+from paylinks.core.forms import SingleLineEmailField, SingleLineField
+from paylinks.core.text import max_length
+from paylinks.links.models import MAX_PAYMENTS_LIMIT, PaymentLink
 from paylinks.money import AmountError, parse_amount
 
 
@@ -14,8 +16,10 @@ class LinkForm(forms.Form):
     amount = forms.CharField(
         label=_("Amount"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
-    description = forms.CharField(
-        label=_("Description"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    description = SingleLineField(
+        label=_("Description"),
+        max_length=max_length(PaymentLink, "description"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     show_business_name = forms.BooleanField(
         label=_("Show my business name on the payment page"), required=False
@@ -27,9 +31,18 @@ class LinkForm(forms.Form):
         required=False,
         help_text=_("The payment page then asks for a delivery address."),
     )
-    customer_name = forms.CharField(label=_("Customer name"), max_length=200, required=False)
-    customer_email = forms.EmailField(label=_("Customer email"), required=False)
-    customer_phone = forms.CharField(label=_("Customer phone"), max_length=30, required=False)
+    customer_name = SingleLineField(
+        label=_("Customer name"),
+        max_length=max_length(PaymentLink, "customer_name"),
+        required=False,
+    )
+    customer_email = SingleLineEmailField(
+        label=_("Customer email"),
+        max_length=max_length(PaymentLink, "customer_email"),
+        required=False,
+    )
+    # Longer than the column: spaces, dashes and brackets go when it is stored as E.164.
+    customer_phone = SingleLineField(label=_("Customer phone"), max_length=30, required=False)
     expires_on = forms.DateField(
         label=_("Expiry date"),
         required=False,
@@ -40,11 +53,12 @@ class LinkForm(forms.Form):
         label=_("Maximum number of payments"),
         required=False,
         min_value=1,
+        max_value=MAX_PAYMENTS_LIMIT,
         help_text=_("Optional. Leave empty for no limit."),
     )
-    inactive_message = forms.CharField(
+    inactive_message = SingleLineField(
         label=_("Message shown when the link is no longer active"),
-        max_length=500,
+        max_length=max_length(PaymentLink, "inactive_message"),
         required=False,
     )
 

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from paylinks.core.ids import new_id, new_token
 from paylinks.merchants.models import Merchant
 
+# The largest cap on a multi-use link: what a PositiveIntegerField holds on every database.
+MAX_PAYMENTS_LIMIT = 2**31 - 1
+
 
 def link_id() -> str:
     return new_id("plink")

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from paylinks.links.models import PaymentLink
+from paylinks.core.text import length_errors, single_line
+from paylinks.links.models import MAX_PAYMENTS_LIMIT, PaymentLink
 from paylinks.links.selectors import link_is_used
 from paylinks.merchants.models import AuditEvent, Merchant
 from paylinks.merchants.services import audit_record
@@ -29,6 +30,14 @@ EDITABLE = (
     "customer_phone",
     "expires_on",
     "max_payments",
+    "inactive_message",
+)
+
+TEXT_FIELDS = (
+    "description",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
     "inactive_message",
 )
 
@@ -54,7 +63,10 @@ def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, A
         errors["amount"] = _("The amount must be greater than zero.")
     elif amount > MAX_AMOUNT_MAJOR * 10 ** minor_digits(merchant.currency):
         errors["amount"] = _("The amount is too large.")
-    fields["description"] = fields["description"].strip()
+    # Every text field is one line: a line break typed here would start a line of the
+    # typist's choosing in the emails and exports that show it.
+    for name in TEXT_FIELDS:
+        fields[name] = single_line(fields.get(name) or "").strip()
     if not fields["description"]:
         errors["description"] = _("Enter a description.")
     if not (fields["allow_card"] or fields["allow_bank_transfer"]):
@@ -63,13 +75,16 @@ def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, A
         errors["allow_bank_transfer"] = _(
             "Your payment processor takes cards only: bank transfers cannot be offered."
         )
-    for name in ("customer_name", "customer_email", "customer_phone", "inactive_message"):
-        fields[name] = (fields.get(name) or "").strip()
+    max_payments = fields["max_payments"]
     if kind == PaymentLink.Kind.MULTI:
         if fields["customer_name"] or fields["customer_email"] or fields["customer_phone"]:
             errors["customer_name"] = _("A multi-use link does not name a customer.")
-        if fields["max_payments"] is not None and fields["max_payments"] < 1:
+        if max_payments is not None and (not isinstance(max_payments, int) or max_payments < 1):
             errors["max_payments"] = _("The maximum number of payments must be at least 1.")
+        elif max_payments is not None and max_payments > MAX_PAYMENTS_LIMIT:
+            errors["max_payments"] = _(
+                "The maximum number of payments cannot be more than %(limit)s."
+            ) % {"limit": MAX_PAYMENTS_LIMIT}
     else:
         if fields["max_payments"] is not None:
             errors["max_payments"] = _("A single-use link is paid once.")
@@ -91,6 +106,9 @@ def _clean(merchant: Merchant, kind: str, fields: dict[str, Any]) -> dict[str, A
     expires_on = fields["expires_on"]
     if expires_on is not None and expires_on < timezone.localdate():
         errors["expires_on"] = _("The expiry date cannot be in the past.")
+    # Lengths last, on the normalised values (a phone number is stored as E.164).
+    for name, error in length_errors(PaymentLink, {n: fields[n] for n in TEXT_FIELDS}).items():
+        errors.setdefault(name, error)
     if errors:
         raise ValidationError(errors)
     return fields
@@ -155,6 +173,10 @@ def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
         if link_is_used(link=locked):
             raise ValidationError(
                 _("This link has been used: it can no longer be edited."), code="link_used"
+            )
+        if not locked.is_active:
+            raise ValidationError(
+                _("This link is deactivated: reactivate it to edit it."), code="link_inactive"
             )
         fields = {name: getattr(locked, name) for name in EDITABLE} | changes
         fields = _clean(locked.merchant, locked.kind, fields)

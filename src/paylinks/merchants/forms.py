@@ -2,20 +2,26 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from paylinks.core.forms import SingleLineEmailField, SingleLineField
 from paylinks.core.http import client_ip
+from paylinks.core.text import max_length
 from paylinks.merchants import services
-from paylinks.merchants.models import PaymentsAccount
-
-COUNTRIES = [("CA", _("Canada")), ("US", _("United States")), ("FR", _("France"))]
+from paylinks.merchants.models import COUNTRIES, Merchant, PaymentsAccount, User
 
 
 class SignupForm(forms.Form):
-    business_name = forms.CharField(label=_("Business name"), max_length=200)
-    email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    business_name = SingleLineField(
+        label=_("Business name"), max_length=max_length(Merchant, "business_name")
+    )
+    email = SingleLineEmailField(
+        label=_("Email"),
+        max_length=max_length(User, "email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
         label=_("Password"),
@@ -27,18 +33,24 @@ class SignupForm(forms.Form):
 
 
 class PaymentsAccountForm(forms.Form):
-    legal_name = forms.CharField(label=_("Legal business name"), max_length=200)
+    legal_name = SingleLineField(
+        label=_("Legal business name"), max_length=max_length(PaymentsAccount, "legal_name")
+    )
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRIES)
     business_type = forms.ChoiceField(
         label=_("Business type"), choices=PaymentsAccount.BusinessType.choices
     )
-    institution_number = forms.CharField(
-        label=_("Institution number"), max_length=3, help_text=_("3 digits")
+    institution_number = SingleLineField(
+        label=_("Institution number"),
+        max_length=max_length(PaymentsAccount, "institution_number"),
+        help_text=_("3 digits"),
     )
-    transit_number = forms.CharField(
-        label=_("Transit number"), max_length=5, help_text=_("5 digits")
+    transit_number = SingleLineField(
+        label=_("Transit number"),
+        max_length=max_length(PaymentsAccount, "transit_number"),
+        help_text=_("5 digits"),
     )
-    account_number = forms.CharField(
+    account_number = SingleLineField(
         label=_("Account number"),
         max_length=12,
         help_text=_("Deposits go to this account. Only its last 4 digits are kept."),
@@ -75,23 +87,36 @@ class PaymentsAccountStripeForm(PaymentsAccountForm, StripeKeysForm):
     """Applying with Stripe as the processor: the deposit details and the Stripe keys."""
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form, with throttling: after too many failures the account (and the
-    address they came from) is locked for a while, whatever password is tried."""
+class ThrottledLoginMixin:
+    """Login throttling for Django's login forms: a slot is reserved for each guess
+    before the password is checked (``services.login_reserve``), so simultaneous guesses
+    cannot all be checked before the first failures are counted. Past the limit the
+    account (and the address the guesses come from) is locked for a while, whatever
+    password is tried."""
+
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
 
     def clean(self) -> dict[str, Any]:
         email = self.cleaned_data.get("username") or ""
+        if not (email and self.cleaned_data.get("password")):
+            return super().clean()  # type: ignore[misc]  # nothing is checked
         ip = client_ip(self.request) if self.request else None
-        if services.login_locked(email=email, ip=ip):
+        token = services.login_reserve(email=email, ip=ip)
+        if token is None:
             raise forms.ValidationError(
                 _("Too many failed attempts. Wait %(minutes)s minutes and try again.")
                 % {"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
                 code="locked",
             )
-        try:
-            data = super().clean()
-        except forms.ValidationError:
-            services.login_record_failure(email=email, ip=ip)
-            raise
-        services.login_record_success(email=email)
+        data = super().clean()  # type: ignore[misc]  # a wrong guess keeps its slot
+        services.login_record_success(email=email, ip=ip, token=token)
         return data
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The merchants' login form."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The operators' login form at /admin/login/, throttled the same way."""

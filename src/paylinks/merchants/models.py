@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from paylinks.core.crypto import EncryptedTextField
 from paylinks.core.ids import new_id
 
+# Where a payments account may be opened (the application form offers these).
+COUNTRIES = [("CA", _("Canada")), ("US", _("United States")), ("FR", _("France"))]
+
 
 def merchant_id() -> str:
     return new_id("mer")
@@ -150,7 +153,7 @@ class AuditEvent(models.Model):
     actor = models.CharField(_("who"), max_length=254)
     ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
     action = models.CharField(_("what"), max_length=30, choices=Action.choices)
-    target = models.CharField(_("on"), max_length=100, blank=True)
+    target = models.CharField(_("on"), max_length=254, blank=True)  # an email fits
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -7,14 +9,19 @@ from django.utils.translation import gettext as _
 
 from paylinks.core import counters
 from paylinks.core.audit import current_actor
-from paylinks.merchants.models import AuditEvent, Merchant, PaymentsAccount, User
+from paylinks.core.text import length_errors, max_length, single_line
+from paylinks.merchants.models import COUNTRIES, AuditEvent, Merchant, PaymentsAccount, User
 
 
 def audit_record(*, merchant: Merchant, action: str, target: str = "") -> AuditEvent:
     """Record a merchant-side action, by whoever is acting now (see core.audit)."""
     actor = current_actor()
     return AuditEvent.objects.create(
-        merchant=merchant, actor=actor.who, ip=actor.ip, action=action, target=target
+        merchant=merchant,
+        actor=actor.who[: max_length(AuditEvent, "actor")],
+        ip=actor.ip,
+        action=action,
+        target=single_line(target)[: max_length(AuditEvent, "target")],
     )
 
 
@@ -22,14 +29,18 @@ def merchant_signup(
     *, business_name: str, email: str, password: str, locale: str, currency: str
 ) -> User:
     """A new merchant and its first user. Raises ValidationError naming the field."""
-    email = User.objects.normalize_email(email).lower()
+    email = User.objects.normalize_email(single_line(email).strip()).lower()
+    business_name = single_line(business_name).strip()
+    errors = length_errors(User, {"email": email})
+    errors |= length_errors(Merchant, {"business_name": business_name})
+    if errors:
+        raise ValidationError(errors)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this email already exists.")})
     if locale not in dict(settings.LANGUAGES):
         raise ValidationError({"locale": _("Choose French or English.")})
     if currency not in settings.CURRENCIES:
         raise ValidationError({"currency": _("This currency is not supported.")})
-    business_name = business_name.strip()
     if not business_name:
         raise ValidationError({"business_name": _("Enter the business name.")})
     try:
@@ -67,17 +78,25 @@ def payments_account_apply(
     stripe_webhook_secret: str = "",
 ) -> PaymentsAccount:
     """Apply (or apply again after a rejection). The sandbox approves at once; with Stripe,
-    the merchant's own account (or the instance-wide one) is checked with a live call and
-    the application approved when its keys work.
+    the merchant's own account (or the instance-wide one) is checked with a live call
+    first, and an operator decides.
 
     Of the deposit account only the last four digits are kept.
     """
-    errors = {}
-    if not (institution_number.isdigit() and len(institution_number) == 3):
+    legal_name = single_line(legal_name).strip()
+    errors = length_errors(PaymentsAccount, {"legal_name": legal_name})
+    if not legal_name:
+        errors["legal_name"] = _("Enter the legal business name.")
+    if country not in dict(COUNTRIES):
+        errors["country"] = _("Choose a country from the list.")
+    if business_type not in PaymentsAccount.BusinessType.values:
+        errors["business_type"] = _("Choose a business type from the list.")
+    # ASCII digits only: str.isdigit() would take other scripts' digits and superscripts.
+    if not re.fullmatch(r"[0-9]{3}", institution_number):
         errors["institution_number"] = _("The institution number has 3 digits.")
-    if not (transit_number.isdigit() and len(transit_number) == 5):
+    if not re.fullmatch(r"[0-9]{5}", transit_number):
         errors["transit_number"] = _("The transit number has 5 digits.")
-    if not (account_number.isdigit() and 7 <= len(account_number) <= 12):
+    if not re.fullmatch(r"[0-9]{7,12}", account_number):
         errors["account_number"] = _("The account number has 7 to 12 digits.")
     if errors:
         raise ValidationError(errors)
@@ -86,7 +105,7 @@ def payments_account_apply(
         if account is not None and account.status != PaymentsAccount.Status.REJECTED:
             raise ValidationError(_("This merchant already has a payments account."))
         account = account or PaymentsAccount(merchant=merchant)
-        account.legal_name = legal_name.strip()
+        account.legal_name = legal_name
         account.country = country
         account.business_type = business_type
         account.institution_number = institution_number
@@ -98,9 +117,9 @@ def payments_account_apply(
         account.save()
         audit_record(merchant=merchant, action=AuditEvent.Action.ACCOUNT_APPLIED)
         if settings.PROCESSOR == "sandbox":
-            payments_account_approve(account=account)
+            account = payments_account_approve(account=account)
         elif settings.PROCESSOR == "stripe":
-            payments_account_connect_stripe(
+            account = payments_account_connect_stripe(
                 account=account,
                 secret_key=stripe_secret_key,
                 publishable_key=stripe_publishable_key,
@@ -114,8 +133,9 @@ def payments_account_connect_stripe(
 ) -> PaymentsAccount:
     """Connect the merchant's own Stripe account (or, with no keys given, the instance-wide
     one from the environment): the keys are checked with a live call, stored encrypted and
-    never shown again in full; test keys put the account in test mode. Approves a pending
-    application. Raises ValidationError naming the field."""
+    never shown again in full; test keys put the account in test mode. The application
+    then waits for an operator's decision, as with any real processor. Raises
+    ValidationError naming the field."""
     from paylinks.processors.base import ProcessorError
     from paylinks.processors.stripe import StripeProcessor, is_test_key
 
@@ -162,51 +182,95 @@ def payments_account_connect_stripe(
             ]
         )
         audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_CONNECTED)
-        if account.status == PaymentsAccount.Status.PENDING:
-            payments_account_approve(account=account)
     return account
+
+
+def payments_account_check_decision(
+    *, account: PaymentsAccount, status: str, reason: str = ""
+) -> None:
+    """The operator's decisions: an application under review is approved or rejected
+    (with a reason the merchant sees); a rejected one may still be approved. Nothing
+    else: an account goes back under review only when its merchant applies again."""
+    current = account.status
+    if status == PaymentsAccount.Status.APPROVED:
+        if current == PaymentsAccount.Status.APPROVED:
+            raise ValidationError({"status": _("This payments account is already approved.")})
+    elif status == PaymentsAccount.Status.REJECTED:
+        if current != PaymentsAccount.Status.PENDING:
+            raise ValidationError({"status": _("Only an application under review is rejected.")})
+        if not reason.strip():
+            raise ValidationError({"rejection_reason": _("Give the merchant a reason.")})
+    else:
+        raise ValidationError(
+            {"status": _("An application goes back under review only when the merchant applies.")}
+        )
 
 
 def payments_account_approve(*, account: PaymentsAccount) -> PaymentsAccount:
-    account.status = PaymentsAccount.Status.APPROVED
-    account.rejection_reason = ""
-    account.decided_at = timezone.now()
-    account.save(update_fields=["status", "rejection_reason", "decided_at"])
-    audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_APPROVED)
-    return account
+    with transaction.atomic():
+        locked = PaymentsAccount.objects.select_for_update().get(pk=account.pk)
+        payments_account_check_decision(account=locked, status=PaymentsAccount.Status.APPROVED)
+        locked.status = PaymentsAccount.Status.APPROVED
+        locked.rejection_reason = ""
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "rejection_reason", "decided_at"])
+        audit_record(merchant=locked.merchant, action=AuditEvent.Action.ACCOUNT_APPROVED)
+    return locked
 
 
 def payments_account_reject(*, account: PaymentsAccount, reason: str) -> PaymentsAccount:
-    if not reason.strip():
-        raise ValidationError({"rejection_reason": _("Give the merchant a reason.")})
-    account.status = PaymentsAccount.Status.REJECTED
-    account.rejection_reason = reason.strip()
-    account.decided_at = timezone.now()
-    account.save(update_fields=["status", "rejection_reason", "decided_at"])
-    audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_REJECTED)
-    return account
+    with transaction.atomic():
+        locked = PaymentsAccount.objects.select_for_update().get(pk=account.pk)
+        payments_account_check_decision(
+            account=locked, status=PaymentsAccount.Status.REJECTED, reason=reason
+        )
+        locked.status = PaymentsAccount.Status.REJECTED
+        locked.rejection_reason = reason.strip()
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "rejection_reason", "decided_at"])
+        audit_record(merchant=locked.merchant, action=AuditEvent.Action.ACCOUNT_REJECTED)
+    return locked
 
 
 def _login_keys(email: str, ip: str | None) -> list[str]:
-    found = [f"login:email:{email.strip().lower()}"]
+    found = [f"login:email:{single_line(email).strip().lower()}"]
     if ip:
         found.append(f"login:ip:{ip}")
     return found
 
 
+def _login_limits(email: str, ip: str | None) -> dict[str, int]:
+    email_key, *ip_key = _login_keys(email, ip)
+    limits = {email_key: settings.LOGIN_MAX_FAILURES}
+    if ip_key:
+        limits[ip_key[0]] = settings.LOGIN_MAX_FAILURES_PER_IP
+    return limits
+
+
 def login_locked(*, email: str, ip: str | None) -> bool:
     """Too many failed logins for this email (or from this address) lately."""
     store = counters.counter()
-    email_key, *ip_key = _login_keys(email, ip)
     window = settings.LOGIN_LOCKOUT_SECONDS
-    if store.count(email_key, window) >= settings.LOGIN_MAX_FAILURES:
-        return True
-    return bool(ip_key) and store.count(ip_key[0], window) >= settings.LOGIN_MAX_FAILURES_PER_IP
+    return any(store.count(key, window) >= limit for key, limit in _login_limits(email, ip).items())
+
+
+def login_reserve(*, email: str, ip: str | None) -> str | None:
+    """Take a slot for one password guess BEFORE checking it, or None when the account
+    (or the address) has had its share of guesses lately: however many guesses arrive
+    together, at most LOGIN_MAX_FAILURES per account are checked in the window. The slot
+    stays as the failure if the guess is wrong; ``login_record_success`` gives it back."""
+    return counters.counter().reserve(_login_limits(email, ip), settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def login_record_failure(*, email: str, ip: str | None) -> None:
     counters.counter().add(_login_keys(email, ip))
 
 
-def login_record_success(*, email: str) -> None:
-    counters.counter().clear(_login_keys(email, None))
+def login_record_success(*, email: str, ip: str | None = None, token: str = "") -> None:
+    """The right password: the account's failures are forgotten, and the address's slot
+    taken by ``login_reserve`` is given back (it was not a failure)."""
+    store = counters.counter()
+    email_key, *ip_key = _login_keys(email, ip)
+    store.clear([email_key])
+    if token and ip_key:
+        store.release(ip_key, token)

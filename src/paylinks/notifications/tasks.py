@@ -13,6 +13,7 @@ from django_tasks import task
 from django_tasks.base import Task
 
 from paylinks.checkout.models import Payment
+from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 
@@ -25,10 +26,23 @@ def _render(name: str, context: dict) -> str:
     return engines["text"].get_template(name).render(context)
 
 
+# Defence in depth: whatever a row holds, these are shown on one line of an email (a
+# line break in a payer's name must not start a line of the payer's choosing).
+_ONE_LINE = {
+    "payment": ("payer_name", "payer_email"),
+    "link": ("description", "customer_name"),
+    "merchant": ("business_name",),
+}
+
+
 def _send(*, template: str, language: str, to: list[str], context: dict) -> None:
     """Render ``emails/<template>_subject.txt`` and ``.txt`` in ``language`` and send."""
     if not to:
         return
+    for key, names in _ONE_LINE.items():
+        if (obj := context.get(key)) is not None:
+            for name in names:
+                setattr(obj, name, single_line(getattr(obj, name)))
     with translation.override(language):
         ctx = {"BASE_URL": settings.BASE_URL, "language": language, **context}
         subject = " ".join(_render(f"emails/{template}_subject.txt", ctx).split())

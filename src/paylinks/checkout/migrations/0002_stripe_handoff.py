@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('checkout', '0001_initial'),
         ('links', '0001_initial'),
-        ('merchants', '0002_stripe_handoff'),
+        ('merchants', '0003_stripe_handoff'),
     ]
 
     operations = [

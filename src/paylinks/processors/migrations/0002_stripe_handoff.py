@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0002_stripe_handoff'),
+        ('merchants', '0003_stripe_handoff'),
         ('processors', '0001_initial'),
     ]
 

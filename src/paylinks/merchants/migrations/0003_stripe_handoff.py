@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0001_initial'),
+        ('merchants', '0002_hygiene_audit_target'),
     ]
 
     operations = [
