@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -10,7 +11,9 @@ from paylinks.receipts.models import SalesReceipt
 
 def receipt_create(*, payment: Payment) -> SalesReceipt:
     """Book a successful payment as the merchant's next sales receipt (no gaps: the
-    number is taken under a lock on the merchant, in the payment's transaction)."""
+    number is taken under a lock on the merchant, in the payment's transaction), and add
+    it to its link's totals (``payments_count``, ``amount_collected``): every succeeded
+    payment comes here exactly once, so the totals are exact without summing payments."""
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=payment.merchant_id)
         existing = SalesReceipt.objects.filter(payment=payment).first()
@@ -19,6 +22,10 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
         merchant.last_receipt_number += 1
         merchant.save(update_fields=["last_receipt_number"])
         link = payment.link
+        PaymentLink.objects.filter(pk=link.pk).update(
+            payments_count=F("payments_count") + 1,
+            amount_collected=F("amount_collected") + payment.amount,
+        )
         with translation.override(merchant.locale):
             if link.kind == PaymentLink.Kind.MULTI:
                 customer_name, customer_email = "", ""
