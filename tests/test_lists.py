@@ -2,6 +2,8 @@
 rows added between two loads, cursors that are not ours), totals kept on the link, and a
 number of queries per page that does not grow with the number of rows."""
 
+import base64
+import json
 import re
 from datetime import timedelta
 
@@ -10,6 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import make_merchant
 from pay import pay_bank, pay_card
@@ -283,3 +287,25 @@ def test_the_list_page_reads_no_payments(logged_in, merchant, multi_link):
         logged_in.get(reverse("links:list"))
     sql = " ".join(q["sql"] for q in ctx.captured_queries)
     assert "checkout_payment" not in sql and not re.search(r"COUNT\(", sql)
+
+
+cursor_text = st.one_of(
+    st.text(max_size=60),
+    st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")),
+    st.lists(st.one_of(st.integers(), st.text(max_size=30), st.none(), st.booleans())).map(
+        lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).decode().rstrip("=")
+    ),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["after", "before"]),
+    cursor=cursor_text,
+    url=st.sampled_from(["links:list", "receipts:list", "merchants:activity"]),
+)
+def test_no_cursor_makes_a_500(logged_in, name, cursor, url):
+    r = logged_in.get(reverse(url), {name: cursor})
+    assert r.status_code == 200

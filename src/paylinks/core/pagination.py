@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,7 +33,6 @@ class Page:
     previous_url: str | None = None
     next_url: str | None = None
     last_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.object_list)
