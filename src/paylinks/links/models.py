@@ -59,12 +59,28 @@ class PaymentLink(models.Model):
     )
     is_active = models.BooleanField(default=True)
     state = models.CharField(max_length=14, choices=State.choices, default=State.OPEN)
+    # Totals of succeeded payments, kept by receipts.services.receipt_create with F()
+    # (every succeeded payment is booked there exactly once): lists never sum payments.
+    payments_count = models.PositiveIntegerField(default=0, editable=False)
+    amount_collected = models.BigIntegerField(default=0, editable=False)  # minor units
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "-created_at"])]
+        # One per way the links list is filtered, each in the list's order (keyset pages).
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="link_list"),
+            models.Index(
+                fields=["merchant", "state", "-created_at", "-id"], name="link_list_state"
+            ),
+            models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="link_list_kind"),
+            models.Index(
+                fields=["merchant", "-created_at", "-id"],
+                condition=models.Q(is_active=False),
+                name="link_list_deactivated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.description}"

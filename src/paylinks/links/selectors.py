@@ -1,7 +1,6 @@
 """Reads of payment links that carry rules (statuses, counts, filters)."""
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from paylinks.links.models import PaymentLink
@@ -20,14 +19,6 @@ def link_is_used(*, link: PaymentLink) -> bool:
     )
 
 
-def _with_totals(qs: QuerySet[PaymentLink]) -> QuerySet[PaymentLink]:
-    paid = Q(payments__status=SUCCEEDED)
-    return qs.annotate(
-        payments_count=Count("payments", filter=paid),
-        amount_collected=Coalesce(Sum("payments__amount", filter=paid), 0),
-    )
-
-
 def status_filter(status: str) -> Q:
     """The database form of PaymentLink.status."""
     today = timezone.localdate()
@@ -43,18 +34,22 @@ def status_filter(status: str) -> Q:
     }.get(status, Q())
 
 
+LIST_KEYS = ("created_at", "id")  # the lists' order, newest first (keyset pagination)
+
+
 def link_list(*, merchant: Merchant, status: str = "", kind: str = "") -> QuerySet[PaymentLink]:
+    """A merchant's links, newest first; the totals are columns of the link (no join)."""
     qs = PaymentLink.objects.filter(merchant=merchant)
     if status:
         qs = qs.filter(status_filter(status))
     if kind:
         qs = qs.filter(kind=kind)
-    return _with_totals(qs).order_by("-created_at", "-id")
+    return qs.order_by("-created_at", "-id")
 
 
 def link_get(*, merchant: Merchant, public_id: str) -> PaymentLink:
     """A merchant's own link; another merchant's answers DoesNotExist, like a missing one."""
-    return _with_totals(PaymentLink.objects.filter(merchant=merchant)).get(public_id=public_id)
+    return PaymentLink.objects.filter(merchant=merchant).get(public_id=public_id)
 
 
 def link_by_token(*, token: str) -> PaymentLink:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<str:public_id>/edit/", views.link_edit, name="edit"),
     path("<str:public_id>/qr/", views.link_qr, name="qr"),
     path("<str:public_id>/issues/", views.link_issues, name="issues"),
+    path("<str:public_id>/payments/", views.link_payments, name="payments"),
+    path("<str:public_id>/attempts/", views.link_attempts, name="attempts"),
     path("<str:public_id>/remind/", views.link_remind, name="remind"),
     path("<str:public_id>/lift-limit/", views.link_lift_limit, name="lift_limit"),
     path(

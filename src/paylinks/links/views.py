@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -13,6 +12,7 @@ from paylinks.checkout.selectors import attempt_list, payment_list
 from paylinks.checkout.services import link_velocity_lift, link_velocity_status
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.http import active_language
+from paylinks.core.pagination import paginate
 from paylinks.core.views import merchant_required
 from paylinks.links import selectors, services, sharing
 from paylinks.links.forms import LinkForm
@@ -22,6 +22,7 @@ from paylinks.money import amount_to_input, format_money
 from paylinks.notifications.services import link_send_reminder
 
 PAGE_SIZE = 25
+DETAIL_ROWS = 10  # latest payments and attempts on a link's page; "See all" pages the rest
 
 
 def _get_link(merchant: Merchant, public_id: str) -> PaymentLink:
@@ -40,7 +41,7 @@ def link_list(request: HttpRequest, merchant: Merchant) -> HttpResponse:
     if kind not in PaymentLink.Kind.values:
         kind = ""
     links = selectors.link_list(merchant=merchant, status=status, kind=kind)
-    page = Paginator(links, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, links, keys=selectors.LIST_KEYS, size=PAGE_SIZE)
     return render(
         request,
         "links/list.html",
@@ -105,6 +106,8 @@ def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
         label = _("Pay %(amount)s") % {
             "amount": format_money(link.amount, link.currency, merchant.locale)
         }
+    payments = list(payment_list(link=link)[: DETAIL_ROWS + 1])
+    attempts = list(attempt_list(link=link)[: DETAIL_ROWS + 1])
     return render(
         request,
         "links/detail.html",
@@ -115,10 +118,28 @@ def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
             "buy_button": sharing.buy_button_html(url, label),
             "is_used": selectors.link_is_used(link=link),
             "paused": link_velocity_status(link=link),
-            "payments": payment_list(link=link),
-            "attempts": attempt_list(link=link)[:50],
+            "payments": payments[:DETAIL_ROWS],
+            "more_payments": len(payments) > DETAIL_ROWS,
+            "attempts": attempts[:DETAIL_ROWS],
+            "more_attempts": len(attempts) > DETAIL_ROWS,
         },
     )
+
+
+@merchant_required
+def link_payments(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """Every payment through a link, a page at a time."""
+    link = _get_link(merchant, public_id)
+    page = paginate(request, payment_list(link=link), keys=selectors.LIST_KEYS, size=PAGE_SIZE)
+    return render(request, "links/payments.html", {"link": link, "page": page})
+
+
+@merchant_required
+def link_attempts(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """Every attempt to pay through a link, a page at a time."""
+    link = _get_link(merchant, public_id)
+    page = paginate(request, attempt_list(link=link), keys=selectors.LIST_KEYS, size=PAGE_SIZE)
+    return render(request, "links/attempts.html", {"link": link, "page": page})
 
 
 @merchant_required
@@ -191,7 +212,7 @@ def link_issues(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
     if link.kind != PaymentLink.Kind.MULTI:
         raise Http404
     failed = attempt_list(link=link).filter(outcome=Attempt.Outcome.FAILED)
-    page = Paginator(failed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, failed, keys=selectors.LIST_KEYS, size=PAGE_SIZE)
     return render(
         request,
         "links/issues.html",

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.http import active_language
+from paylinks.core.pagination import paginate
 from paylinks.core.views import merchant_required, set_language_cookie
 from paylinks.merchants import selectors, services
 from paylinks.merchants.forms import (
@@ -69,7 +69,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def activity(request: HttpRequest, merchant: Merchant) -> HttpResponse:
     """The audit log: who did what, when, from where."""
     events = selectors.audit_events(merchant=merchant)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = paginate(request, events, keys=("created_at", "id"), size=50)
     return render(request, "merchants/activity.html", {"page": page})
 
 

@@ -12,16 +12,14 @@ from paylinks.receipts.models import SalesReceipt
 def receipt_create(*, payment: Payment) -> SalesReceipt:
     """Book a successful payment as the merchant's next sales receipt (no gaps: the
     number is bumped in the payment's transaction, whose commit releases it; callers
-    book the receipt last, so the counter is held as briefly as possible)."""
+    book the receipt last, so the counter is held as briefly as possible), and add it to
+    its link's totals (``payments_count``, ``amount_collected``): every succeeded payment
+    comes here exactly once, so the totals are exact without summing payments."""
     with transaction.atomic():
         existing = SalesReceipt.objects.filter(payment=payment).first()
         if existing is not None:
             return existing
-        counter = Merchant.objects.filter(pk=payment.merchant_id)
-        counter.update(last_receipt_number=F("last_receipt_number") + 1)
-        merchant = payment.merchant
-        merchant.last_receipt_number = counter.values_list("last_receipt_number", flat=True).get()
-        link = payment.link
+        merchant, link = payment.merchant, payment.link
         with translation.override(merchant.locale):
             if link.kind == PaymentLink.Kind.MULTI:
                 customer_name, customer_email = "", ""
@@ -35,9 +33,18 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
                 customer_email = link.customer_email or payment.payer_email
                 description = _("Payment link %(link)s") % {"link": link.public_id}
             method = payment.method_label
+        # The hot rows last: the merchant's counter and the link's totals stay locked
+        # only from here to the commit.
+        counter = Merchant.objects.filter(pk=merchant.pk)
+        counter.update(last_receipt_number=F("last_receipt_number") + 1)
+        number = counter.values_list("last_receipt_number", flat=True).get()
+        PaymentLink.objects.filter(pk=link.pk).update(
+            payments_count=F("payments_count") + 1,
+            amount_collected=F("amount_collected") + payment.amount,
+        )
         return SalesReceipt.objects.create(
             merchant=merchant,
-            number=merchant.last_receipt_number,
+            number=number,
             payment=payment,
             link=link,
             date=timezone.localdate(payment.settled_at or timezone.now()),

@@ -1,7 +1,7 @@
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from paylinks.core.pagination import paginate
 from paylinks.core.views import merchant_required
 from paylinks.merchants.models import Merchant
 from paylinks.receipts import selectors
@@ -11,7 +11,7 @@ from paylinks.receipts.models import SalesReceipt
 @merchant_required
 def receipt_list(request: HttpRequest, merchant: Merchant) -> HttpResponse:
     receipts = selectors.receipt_list(merchant=merchant)
-    page = Paginator(receipts, 25).get_page(request.GET.get("page"))
+    page = paginate(request, receipts, keys=selectors.LIST_KEYS, size=25)
     return render(request, "receipts/list.html", {"page": page})
 
 
