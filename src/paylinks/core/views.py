@@ -4,8 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from paylinks.merchants.models import Merchant
 
@@ -36,6 +37,18 @@ def set_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard for a merchant; for a visitor, what paylinks is, with Sign up and Log in."""
     if request.user.is_authenticated:
         return redirect("links:list")
-    return redirect("merchants:login")
+    return render(request, "core/landing.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for whatever the page says."""
+    path = finders.find("paylinks/favicon.ico")
+    if not path:
+        raise Http404
+    with open(path, "rb") as f:
+        response = HttpResponse(f.read(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
