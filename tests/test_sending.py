@@ -303,11 +303,20 @@ def test_automatic_reminders_run_while_unpaid(smtp, single_link, run_tasks, sett
     ]
 
 
-def test_automatic_reminders_stop_when_paid(smtp, single_link, run_tasks, settings):  # noqa: F811
+def test_automatic_reminders_stop_when_paid(
+    smtp,  # noqa: F811
+    logged_in,
+    single_link,
+    run_tasks,
+    settings,
+):
     settings.AUTO_REMINDER_DAYS = [3, 7]
     link_send(link=single_link, channel="email", auto_remind=True)
     run_tasks()
     pay_card(single_link, email="camille@example.com")
+    page = logged_in.get(reverse("links:detail", args=[single_link.public_id])).content.decode()
+    assert page.count("Automatic reminder · Email") == 2
+    assert "Scheduled" not in page  # shown as cancelled the moment the link is paid
     due_now()
     run_tasks()
     reminders = LinkMessage.objects.filter(kind="auto_reminder")
