@@ -14,7 +14,9 @@ MERCHANT_FAILURE_MESSAGES = {
     "invalid_cvc": _("The customer entered an invalid security code (CVC)."),
     "invalid_bank_account": _("The customer entered invalid bank account details."),
     "account_closed": _("The customer's bank account is closed: the transfer failed."),
-    "velocity_limited": _("Refused: too many failed attempts (possible card testing)."),
+    "velocity_limited": _(
+        "Refused: payments are paused after too many failed attempts (possible card testing)."
+    ),
 }
 
 
