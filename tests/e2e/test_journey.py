@@ -79,7 +79,7 @@ def test_english_journey(live_server, new_context, settings):
     merchant.get_by_role("link", name="Payment links").click()
     merchant.get_by_role("link", name="View issues").click()
     expect(merchant.get_by_text("Declined Dan")).to_be_visible()
-    expect(merchant.get_by_text("The card was declined by the bank.")).to_be_visible()
+    expect(merchant.get_by_text("The customer's bank declined the card.")).to_be_visible()
     shot(merchant, "issues-en")
 
     merchant.get_by_role("link", name="Sales receipts").click()
