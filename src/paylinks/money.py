@@ -11,10 +11,6 @@ MAX_AMOUNT_MAJOR = 1_000_000  # the largest amount a link may ask for, in major 
 
 _BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 _SPACES = "\u0020\u00a0\u202f"
-_NUMBER = {
-    "en": re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$"),
-    "fr": re.compile(rf"^(?:\d{{1,3}}(?:[{_SPACES}]\d{{3}})+|\d+)(?:,(\d+))?$"),
-}
 # A currency sign or code around the number is tolerated: "$12.50", "12,50 $", "US$5", "5 EUR".
 _AFFIX = re.compile(
     rf"^[{_SPACES}]*(?:[A-Z]{{2,3}}[{_SPACES}]?)?[$€£¥]?[{_SPACES}]*"
@@ -39,6 +35,10 @@ class AmountError(ValueError):
         "too_many_decimals": _("This currency allows at most %(digits)s decimals."),
         "not_positive": _("The amount must be greater than zero."),
         "too_large": _("The amount cannot be more than %(max)s."),
+        "ambiguous": _(
+            "“%(text)s” could mean %(first)s or %(second)s: "
+            "type %(first_input)s or %(second_input)s to say which."
+        ),
     }
 
     def __init__(self, code: str, **params: object) -> None:
@@ -77,8 +77,54 @@ def amount_to_input(amount: int, currency: str, language: str) -> str:
     return text.replace(".", ",") if site_language(language) == "fr" else text
 
 
+def _grouped(text: str, sep: str) -> bool:
+    """``1,234,567`` with ``sep`` ``,``: groups of three after a first group of 1 to 3 digits."""
+    return re.fullmatch(rf"\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+", text) is not None
+
+
+def _readings(number: str, lang: str) -> list[tuple[str, str]] | None:
+    """The ways to read ``number`` as (whole digits, decimal digits), or None.
+
+    Either ``.`` or ``,`` may be the decimal separator, whatever the language: of two
+    different ones, the last is; spaces only group thousands. A lone ``,`` followed by
+    exactly three digits also groups thousands in English (``1,234``; so ``12,500`` reads
+    two ways there), never in French, where the comma is the decimal separator."""
+    if not re.fullmatch(rf"\d[\d.,{_SPACES}]*", number):
+        return None
+    spaced = re.sub(rf"[{_SPACES}]", " ", number)
+    marks = [ch for ch in spaced if ch in ".,"]
+    if " " in spaced:  # 1 234,56 or 1 234.56
+        if len(marks) > 1:
+            return None
+        whole, decimals = spaced.split(marks[0]) if marks else (spaced, "")
+        if (marks and not decimals.isdigit()) or not _grouped(whole, " "):
+            return None
+        return [(whole.replace(" ", ""), decimals)]
+    if not marks:
+        return [(spaced, "")]
+    last = marks[-1]
+    if len(set(marks)) == 2:  # 1,234.56 or 1.234,56
+        whole, decimals = spaced.rsplit(last, 1)
+        other = "," if last == "." else "."
+        if not decimals.isdigit() or not _grouped(whole, other):
+            return None
+        return [(whole.replace(other, ""), decimals)]
+    if len(marks) > 1:  # 1,234,567
+        return [(spaced.replace(last, ""), "")] if _grouped(spaced, last) else None
+    whole, decimals = spaced.split(last)
+    if not decimals:
+        return None
+    readings = [(whole, decimals)]
+    if last == "," and lang == "en" and _grouped(spaced, last):
+        readings.append((whole + decimals, ""))
+    return readings
+
+
 def parse_amount(text: str, currency: str, language: str) -> int:
-    """Parse an amount typed in ``language``'s format into minor units, or raise AmountError."""
+    """Parse a typed amount into minor units, or raise AmountError.
+
+    ``12.50``, ``12,50``, ``1 234,56`` and ``1,234.56`` are understood in either
+    language; what could be read two ways (``12,500``) is refused, saying both readings."""
     lang = site_language(language)
     digits = minor_digits(currency)
     example = amount_to_input(int(Decimal("12.50").scaleb(digits)), currency, lang)
@@ -90,14 +136,30 @@ def parse_amount(text: str, currency: str, language: str) -> int:
     negative = number.startswith("-")
     if negative:
         number = number[1:].lstrip(_SPACES)
-    parsed = _NUMBER[lang].match(number)
-    if not parsed:
+    readings = _readings(number, lang)
+    if readings is None:
         raise AmountError("invalid", example=example)
-    decimals = parsed.group(1) or ""
-    whole = re.sub(rf"[{_SPACES},]", "", number.split("," if lang == "fr" else ".")[0])
-    if len(decimals.rstrip("0")) > digits:
+    values = sorted(
+        {
+            Decimal(f"{whole}.{decimals or '0'}")
+            for whole, decimals in readings
+            if len(decimals.rstrip("0")) <= digits
+        },
+        reverse=True,
+    )
+    if not values:
         raise AmountError("too_many_decimals", digits=digits)
-    value = Decimal(f"{whole}.{decimals or '0'}")
+    if len(values) > 1:
+        first, second = (int(v.scaleb(digits)) for v in values[:2])
+        raise AmountError(
+            "ambiguous",
+            text=text,
+            first=format_money(first, currency, lang),
+            second=format_money(second, currency, lang),
+            first_input=amount_to_input(first, currency, lang),
+            second_input=amount_to_input(second, currency, lang),
+        )
+    value = values[0]
     if negative or value <= 0:
         raise AmountError("not_positive")
     if value > MAX_AMOUNT_MAJOR:

@@ -153,6 +153,7 @@ LOGOUT_REDIRECT_URL = "merchants:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["paylinks.formats"]  # en: Canadian dates (2026-11-25)
 TIME_ZONE = env("TIME_ZONE", "America/Toronto")
 USE_I18N = True
 USE_TZ = True
@@ -181,6 +182,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 globals().update(email_settings(env("EMAIL_URL", ""), DATA_DIR))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "paylinks <no-reply@paylinks.localhost>")
+# Text messages (see notifications/sms.py): outbox: (a file in the data dir), console:, twilio://
+SMS_URL = env("SMS_URL", "outbox:")
+SMS_FROM = env("SMS_FROM", "")
+# The same link is not sent to the same person again within this many seconds.
+MESSAGE_COOLDOWN_SECONDS = env_int("MESSAGE_COOLDOWN_SECONDS", 3600)
+# Automatic reminders of an unpaid single-use link, days after it was sent (empty: none).
+AUTO_REMINDER_DAYS = [int(d) for d in env("AUTO_REMINDER_DAYS", "3,7").split(",") if d.strip()]
 
 # Payment processing
 PROCESSOR = env("PROCESSOR", "sandbox")

@@ -1,15 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from paylinks.core.views import home
+from paylinks.core.views import favicon, home
+from paylinks.receipts.views import receipt_pdf_for_customer
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("paylinks.merchants.urls")),
     path("", include("paylinks.checkout.urls")),
     path("", include("paylinks.processors.urls")),
     path("sales/payment-links/", include("paylinks.links.urls")),
     path("sales/receipts/", include("paylinks.receipts.urls")),
+    path("r/<str:token>/receipt.pdf", receipt_pdf_for_customer, name="receipt_pdf_customer"),
+    path("sms/", include("paylinks.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

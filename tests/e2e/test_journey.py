@@ -78,7 +78,7 @@ def test_english_journey(live_server, new_context, settings):
     merchant.get_by_role("link", name="Payment links").click()
     merchant.get_by_role("link", name="View issues").click()
     expect(merchant.get_by_text("Declined Dan")).to_be_visible()
-    expect(merchant.get_by_text("The card was declined by the bank.")).to_be_visible()
+    expect(merchant.get_by_text("The customer's bank declined the card.")).to_be_visible()
     shot(merchant, "issues-en")
 
     merchant.get_by_role("link", name="Sales receipts").click()
@@ -98,7 +98,7 @@ def test_french_journey(live_server, new_context, settings):
     customer.goto(url)
     expect(customer.get_by_role("heading", name=re.compile(r"1\s234,56\s\$"))).to_be_visible()
     pay(customer, url, "4242 4242 4242 4242", "Jeanne Payeuse", fr=True)
-    expect(customer.get_by_text("Merci! Votre paiement a été reçu.")).to_be_visible()
+    expect(customer.get_by_text("Merci\u00a0! Votre paiement a été reçu.")).to_be_visible()
     shot(customer, "receipt-fr")
     pay(customer, url, "4000 0000 0000 0002", "Denis Refusé", fr=True)
     expect(customer.get_by_text("La carte a été refusée par la banque.")).to_be_visible()

@@ -347,16 +347,11 @@ def _recent_payer_keys(link: PaymentLink) -> set[str]:
 def link_velocity_status(*, link: PaymentLink) -> str:
     """Which failed-attempt limit stops payments on this link now ('' if none): the link's,
     the merchant's, or that of some of its customers' addresses or cards."""
-    status = velocity.tripped(_link_keys(link))
-    if status:
-        return status
-    max_failures = settings.VELOCITY_MAX_FAILURES
-    for key in sorted(_recent_payer_keys(link)):
-        name = "ip" if ":ip:" in key else "card"
-        window = settings.VELOCITY_WINDOW_SECONDS
-        if velocity.counter().count_failures(key, window) >= max_failures[name]:
-            return name
-    return ""
+    checks = list(_link_keys(link).items())  # (limit name, key), the link's and merchant's
+    checks += [("ip" if ":ip:" in key else "card", key) for key in sorted(_recent_payer_keys(link))]
+    window, limits = settings.VELOCITY_WINDOW_SECONDS, settings.VELOCITY_MAX_FAILURES
+    counts = velocity.counter().failures([key for _name, key in checks], window)
+    return next((name for name, key in checks if counts[key] >= limits[name]), "")
 
 
 def link_velocity_lift(*, link: PaymentLink) -> None:

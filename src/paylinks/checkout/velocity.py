@@ -45,9 +45,9 @@ def keep(reservation: str, found: dict[str, str]) -> None:
 
 def tripped(found: dict[str, str]) -> str:
     """The name of the first limit these keys' failures have reached, or ''."""
-    store, max_failures = counter(), settings.VELOCITY_MAX_FAILURES
+    counts = counter().failures(list(found.values()), settings.VELOCITY_WINDOW_SECONDS)
     for name, key in found.items():
-        if store.count_failures(key, settings.VELOCITY_WINDOW_SECONDS) >= max_failures[name]:
+        if counts[key] >= settings.VELOCITY_MAX_FAILURES[name]:
             return name
     return ""
 

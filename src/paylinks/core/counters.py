@@ -55,6 +55,7 @@ class Counter(Protocol):
     def release_slot(self, member: str, keys: list[str]) -> None: ...
     def keep_slot(self, member: str, keys: list[str]) -> None: ...
     def count_failures(self, key: str, window: int) -> int: ...
+    def failures(self, keys: list[str], window: int) -> dict[str, int]: ...
     def reserve(self, limits: dict[str, int], window: int) -> str | None: ...
     def release(self, keys: list[str], token: str) -> None: ...
 
@@ -133,9 +134,21 @@ class DatabaseCounter(_Slots):
             )
 
     def count_failures(self, key: str, window: int) -> int:
+        return self.failures([key], window)[key]
+
+    def failures(self, keys: list[str], window: int) -> dict[str, int]:
+        """Failures (not slots in flight) per key, in one query."""
         since = timezone.now() - timedelta(seconds=window)
-        rows = FailureEvent.objects.filter(key=fit(key), created_at__gte=since)
-        return rows.exclude(member__startswith=RESERVED).count()
+        fitted = {fit(k): k for k in keys}
+        rows = (
+            FailureEvent.objects.filter(key__in=list(fitted), created_at__gte=since)
+            .exclude(member__startswith=RESERVED)
+            .values_list("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+        )
+        found = {fitted[k]: n for k, n in rows}
+        return {k: found.get(k, 0) for k in keys}
 
 
 # KEYS: the sorted sets; ARGV: now, window, member, expiry, then one limit per key.
@@ -223,10 +236,17 @@ class RedisCounter(_Slots):
             self._keep(keys=names, args=[member, member.removeprefix(RESERVED)])
 
     def count_failures(self, key: str, window: int) -> int:
-        members: list[bytes] = self.redis.zrangebyscore(  # type: ignore[assignment]
-            self._name(key), time.time() - window, "+inf"
-        )
-        return sum(1 for m in members if not m.startswith(RESERVED.encode()))
+        return self.failures([key], window)[key]
+
+    def failures(self, keys: list[str], window: int) -> dict[str, int]:
+        pipe = self.redis.pipeline()
+        for key in keys:
+            pipe.zrangebyscore(self._name(key), time.time() - window, "+inf")
+        reserved = RESERVED.encode()
+        return {
+            key: sum(1 for m in members if not m.startswith(reserved))
+            for key, members in zip(keys, pipe.execute(), strict=True)
+        }
 
 
 @cache

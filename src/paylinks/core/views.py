@@ -4,8 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from paylinks.merchants.models import Merchant
 
@@ -36,6 +37,40 @@ def set_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard for a merchant; for a visitor, what paylinks is, with Sign up and Log in."""
     if request.user.is_authenticated:
-        return redirect("links:list")
-    return redirect("merchants:login")
+        merchant = getattr(request.user, "merchant", None)
+        if merchant is None:
+            return redirect("links:list")
+        return dashboard(request, merchant)
+    return render(request, "core/landing.html")
+
+
+def dashboard(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+    """Money collected today / 7 / 30 days, payments and failures, links to look at."""
+    from paylinks.core.selectors import chart_bars, dashboard_summary
+
+    summary = dashboard_summary(merchant=merchant)
+    return render(
+        request,
+        "core/dashboard.html",
+        {
+            "summary": summary,
+            "bars": chart_bars(summary.days),
+            "first_day": summary.days[0][0],
+            "last_day": summary.days[-1][0],
+            "merchant": merchant,
+            "account": getattr(merchant, "payments_account", None),
+        },
+    )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for whatever the page says."""
+    path = finders.find("paylinks/favicon.ico")
+    if not path:
+        raise Http404
+    with open(path, "rb") as f:
+        response = HttpResponse(f.read(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -14,6 +14,14 @@ urlpatterns = [
     path("<str:public_id>/payments/", views.link_payments, name="payments"),
     path("<str:public_id>/attempts/", views.link_attempts, name="attempts"),
     path("<str:public_id>/remind/", views.link_remind, name="remind"),
+    path("<str:public_id>/send/", views.link_send_view, name="send"),
+    path(
+        "<str:public_id>/send-reminder/",
+        views.link_send_view,
+        {"reminder": True},
+        name="send_reminder",
+    ),
+    path("<str:public_id>/sms-consent/", views.link_sms_consent, name="sms_consent"),
     path("<str:public_id>/lift-limit/", views.link_lift_limit, name="lift_limit"),
     path(
         "<str:public_id>/deactivate/",

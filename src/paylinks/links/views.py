@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,7 +21,16 @@ from paylinks.links.forms import LinkForm
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 from paylinks.money import amount_to_input, format_money
-from paylinks.notifications.services import link_send_reminder
+from paylinks.notifications import sms
+from paylinks.notifications.forms import LinkSendForm, SmsConsentForm
+from paylinks.notifications.selectors import link_messages, sms_consent_active
+from paylinks.notifications.services import (
+    link_send,
+    link_send_reminder,
+    merchant_phone_region,
+    sms_consent_record,
+    sms_consent_wording,
+)
 
 PAGE_SIZE = 25
 DETAIL_ROWS = 10  # latest payments and attempts on a link's page; "See all" pages the rest
@@ -98,9 +109,15 @@ def link_create(request: HttpRequest, merchant: Merchant, kind: str) -> HttpResp
     )
 
 
-@merchant_required
-def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
-    link = _get_link(merchant, public_id)
+def _detail(
+    request: HttpRequest,
+    merchant: Merchant,
+    link: PaymentLink,
+    *,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
     url = settings.BASE_URL + link.path
     with translation.override(merchant.locale):
         label = _("Pay %(amount)s") % {
@@ -108,6 +125,32 @@ def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
         }
     payments = list(payment_list(link=link)[: DETAIL_ROWS + 1])
     attempts = list(attempt_list(link=link)[: DETAIL_ROWS + 1])
+    auto_days = sorted(set(settings.AUTO_REMINDER_DAYS)) if link.kind == "single" else []
+    send_forms = {}
+    for channel, default_to in (("email", link.customer_email), ("sms", link.customer_phone)):
+        send_forms[channel] = bound.get(channel) or LinkSendForm(
+            channel=channel,
+            auto_days=auto_days,
+            initial={"to": default_to, "language": merchant.locale, "auto_remind": True},
+        )
+    phone = link.customer_phone
+    consent = None
+    if phone:
+        try:
+            consent = sms_consent_active(
+                merchant=merchant,
+                phone=sms.phone_normalise(phone, merchant_phone_region(merchant)),
+            )
+        except ValueError:
+            consent = None
+    consent_form = bound.get("consent") or SmsConsentForm(
+        initial={
+            "phone": phone,
+            "wording": sms_consent_wording(
+                merchant=merchant, phone=phone or "", language=merchant.locale
+            ),
+        }
+    )
     return render(
         request,
         "links/detail.html",
@@ -122,7 +165,12 @@ def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> Htt
             "more_payments": len(payments) > DETAIL_ROWS,
             "attempts": attempts[:DETAIL_ROWS],
             "more_attempts": len(attempts) > DETAIL_ROWS,
+            "send_forms": send_forms,
+            "consent": consent,
+            "consent_form": consent_form,
+            "link_messages": link_messages(link=link),
         },
+        status=status,
     )
 
 
@@ -140,6 +188,11 @@ def link_attempts(request: HttpRequest, merchant: Merchant, public_id: str) -> H
     link = _get_link(merchant, public_id)
     page = paginate(request, attempt_list(link=link), keys=selectors.LIST_KEYS, size=PAGE_SIZE)
     return render(request, "links/attempts.html", {"link": link, "page": page})
+
+
+@merchant_required
+def link_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    return _detail(request, merchant, _get_link(merchant, public_id))
 
 
 @merchant_required
@@ -193,17 +246,76 @@ def link_set_active(
 
 @merchant_required
 @require_POST
+def link_send_view(
+    request: HttpRequest, merchant: Merchant, public_id: str, reminder: bool = False
+) -> HttpResponse:
+    """Send the link, or a reminder, by email or text message."""
+    link = _get_link(merchant, public_id)
+    channel = "sms" if request.POST.get("sms-channel") == "sms" else "email"
+    form = LinkSendForm(request.POST, channel=channel, auto_days=settings.AUTO_REMINDER_DAYS)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if reminder:
+                link_send_reminder(
+                    link=link, channel=channel, to=data["to"], language=data["language"]
+                )
+            else:
+                link_send(
+                    link=link,
+                    channel=channel,
+                    to=data["to"],
+                    language=data["language"],
+                    auto_remind=bool(data.get("auto_remind")),
+                )
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            to = data["to"] or (link.customer_email if channel == "email" else link.customer_phone)
+            if reminder:
+                messages.success(request, _("A reminder is on its way to %(to)s.") % {"to": to})
+            else:
+                messages.success(request, _("The link is on its way to %(to)s.") % {"to": to})
+            return redirect("links:detail", public_id=link.public_id)
+    return _detail(request, merchant, link, bound={channel: form}, status=400)
+
+
+@merchant_required
+@require_POST
 def link_remind(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """A reminder by email to the link's customer (the list's and detail page's button)."""
     link = _get_link(merchant, public_id)
     try:
-        link_send_reminder(link=link)
+        link_send_reminder(link=link, channel="email")
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
         messages.success(
-            request, _("A reminder is on its way to %(email)s.") % {"email": link.customer_email}
+            request, _("A reminder is on its way to %(to)s.") % {"to": link.customer_email}
         )
     return redirect("links:detail", public_id=link.public_id)
+
+
+@merchant_required
+@require_POST
+def link_sms_consent(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """Record the customer's consent to text messages (when, how, by whom, the wording)."""
+    link = _get_link(merchant, public_id)
+    form = SmsConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            sms_consent_record(
+                merchant=merchant,
+                phone=form.cleaned_data["phone"],
+                method=form.cleaned_data["method"],
+                wording=form.cleaned_data["wording"],
+            )
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            messages.success(request, _("The customer's consent to text messages is recorded."))
+            return redirect("links:detail", public_id=link.public_id)
+    return _detail(request, merchant, link, bound={"consent": form}, status=400)
 
 
 @merchant_required

@@ -2,13 +2,12 @@
 is tried again later with a growing delay, without sending the others twice."""
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template import engines
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
@@ -16,14 +15,11 @@ from paylinks.checkout.models import Payment
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
+from paylinks.notifications.emails import email_build, merchant_reply_to
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 6  # then the failure stays in the task table for an operator
-
-
-def _render(name: str, context: dict) -> str:
-    return engines["text"].get_template(name).render(context)
 
 
 # Defence in depth: whatever a row holds, these are shown on one line of an email (a
@@ -35,19 +31,30 @@ _ONE_LINE = {
 }
 
 
-def _send(*, template: str, language: str, to: list[str], context: dict) -> None:
-    """Render ``emails/<template>_subject.txt`` and ``.txt`` in ``language`` and send."""
+def _send(
+    *,
+    template: str,
+    language: str,
+    to: list[str],
+    context: dict,
+    reply_to: Sequence[str] = (),
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> None:
+    """Render ``emails/<template>`` (subject, text, HTML) in ``language`` and send."""
     if not to:
         return
     for key, names in _ONE_LINE.items():
         if (obj := context.get(key)) is not None:
             for name in names:
                 setattr(obj, name, single_line(getattr(obj, name)))
-    with translation.override(language):
-        ctx = {"BASE_URL": settings.BASE_URL, "language": language, **context}
-        subject = " ".join(_render(f"emails/{template}_subject.txt", ctx).split())
-        body = _render(f"emails/{template}.txt", ctx)
-    EmailMessage(subject=subject, body=body, to=to).send()
+    email_build(
+        template=template,
+        language=language,
+        to=to,
+        context=context,
+        reply_to=reply_to,
+        attachments=attachments,
+    ).send()
 
 
 def _merchant_emails(merchant: Merchant) -> list[str]:
@@ -78,12 +85,34 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
         "receipt_url": settings.BASE_URL + reverse("checkout:confirmation", args=[payment.token]),
         "dashboard_url": settings.BASE_URL + reverse("links:detail", args=[payment.link.public_id]),
     }
-    if audience == "customer":
+    if audience == "customer":  # replies go to the business, and the business's to the payer
         language, to = payment.payer_language, [payment.payer_email]
+        reply_to = merchant_reply_to(payment.merchant)
     else:
         language, to = payment.merchant.locale, _merchant_emails(payment.merchant)
+        reply_to = [payment.payer_email]
+    context["audience"], context["event"] = audience, event
+    attachments = []
+    receipt = getattr(payment, "receipt", None)
+    if audience == "customer" and receipt is not None:  # the receipt as a PDF
+        from paylinks.receipts.pdf import receipt_pdf, receipt_pdf_filename
+
+        attachments.append(
+            (
+                receipt_pdf_filename(receipt, language),
+                receipt_pdf(receipt=receipt, language=language),
+                "application/pdf",
+            )
+        )
     try:
-        _send(template=f"{audience}_{event}", language=language, to=to, context=context)
+        _send(
+            template=f"{audience}_{event}",
+            language=language,
+            to=to,
+            context=context,
+            reply_to=reply_to,
+            attachments=attachments,
+        )
     except OSError as error:  # smtplib's errors are OSErrors: the server is down or refuses
         _retry_later(
             send_payment_email,

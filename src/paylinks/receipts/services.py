@@ -23,15 +23,17 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
         with translation.override(merchant.locale):
             if link.kind == PaymentLink.Kind.MULTI:
                 customer_name, customer_email = "", ""
-                description = _("Paid by %(name)s (%(email)s) through payment link %(link)s") % {
+                description = _(
+                    "Paid by %(name)s (%(email)s) through the payment link “%(link)s”"
+                ) % {
                     "name": payment.payer_name,
                     "email": payment.payer_email,
-                    "link": link.public_id,
+                    "link": link.description,
                 }
             else:
                 customer_name = link.customer_name or payment.payer_name
                 customer_email = link.customer_email or payment.payer_email
-                description = _("Payment link %(link)s") % {"link": link.public_id}
+                description = _("Payment link “%(link)s”") % {"link": link.description}
             method = payment.method_label
         # The hot rows last: the merchant's counter and the link's totals stay locked
         # only from here to the commit.

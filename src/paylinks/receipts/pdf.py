@@ -1,0 +1,112 @@
+"""A sales receipt as a PDF (fpdf2, pure Python), in French or English: business, number,
+date, customer and payer, the line (the link's description), total, method, and the
+delivery address when one was collected."""
+
+import unicodedata
+
+from babel import Locale
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+
+from paylinks.checkout.models import Payment
+from paylinks.money import babel_locale, format_money, site_language
+from paylinks.receipts.models import SalesReceipt
+
+# The PDF's built-in fonts cover Latin-1; these few characters are written as their
+# nearest Latin-1 look-alikes (French text and CLDR amounts use them).
+_LATIN1 = str.maketrans(
+    {
+        "\u202f": "\u00a0",  # narrow no-break space
+        "\u2009": " ",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u2022": "*",
+    }
+)
+
+
+def _t(text: str) -> str:
+    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+
+
+def country_name(code: str, language: str) -> str:
+    """``CA`` -> ``Canada``; an unknown code is returned as it is."""
+    if not code:
+        return ""
+    return Locale.parse(babel_locale(language)).territories.get(code.upper(), code)
+
+
+def delivery_lines(payment: Payment, language: str) -> list[str]:
+    """The delivery address as printed on an envelope, with the country's name."""
+    if not payment.delivery_line1:
+        return []
+    city = " ".join(
+        p
+        for p in (payment.delivery_city, payment.delivery_region, payment.delivery_postal_code)
+        if p
+    )
+    lines = [payment.delivery_line1, city, country_name(payment.delivery_country, language)]
+    return [line for line in lines if line]
+
+
+def receipt_pdf(*, receipt: SalesReceipt, language: str) -> bytes:
+    language = site_language(language)
+    payment = receipt.payment
+    with translation.override(language):
+        pdf = FPDF(format="A4")
+        pdf.set_title(_t(_("Sales receipt no. %(number)s") % {"number": receipt.number}))
+        pdf.set_author(_t(receipt.merchant.business_name))
+        pdf.set_margins(20, 20, 20)
+        pdf.add_page()
+        pdf.set_font("helvetica", "B", 18)
+        pdf.cell(0, 10, _t(receipt.merchant.business_name), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "", 14)
+        title = _("Sales receipt no. %(number)s") % {"number": receipt.number}
+        pdf.cell(0, 9, _t(title), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+
+        def fact(label: str, value: str) -> None:
+            if not value:
+                return
+            pdf.set_font("helvetica", "B", 10)
+            pdf.cell(50, 6, _t(label))
+            pdf.set_font("helvetica", "", 10)
+            pdf.multi_cell(0, 6, _t(value), new_x="LMARGIN", new_y="NEXT")
+
+        fact(_("Date"), formats.date_format(receipt.date, "DATE_FORMAT"))
+        fact(_("Customer"), receipt.customer_display)
+        fact(_("Paid by"), f"{payment.payer_name} · {payment.payer_email}")
+        fact(_("Payment method"), receipt.payment_method)
+        fact(_("Description"), receipt.description)
+        address = delivery_lines(payment, language)
+        if address:
+            fact(_("Delivery address"), "\n".join(address))
+        pdf.ln(6)
+        amount = format_money(receipt.amount, receipt.currency, language)
+        pdf.set_font("helvetica", "B", 10)
+        pdf.set_fill_color(238, 242, 246)
+        pdf.cell(130, 8, _t(_("Product or service")), border="B", fill=True)
+        pdf.cell(0, 8, _t(_("Amount")), border="B", fill=True, align="R")
+        pdf.ln()
+        pdf.set_font("helvetica", "", 10)
+        pdf.cell(130, 8, _t(receipt.line_description[:90]))
+        pdf.cell(0, 8, _t(amount), align="R")
+        pdf.ln()
+        pdf.set_font("helvetica", "B", 11)
+        pdf.cell(130, 9, _t(_("Total")), border="T")
+        pdf.cell(0, 9, _t(amount), border="T", align="R")
+        pdf.ln()
+    return bytes(pdf.output())
+
+
+def receipt_pdf_filename(receipt: SalesReceipt, language: str) -> str:
+    """``receipt-4.pdf`` / ``recu-4.pdf`` (ASCII, safe in any mail client's header)."""
+    with translation.override(site_language(language)):
+        word = unicodedata.normalize("NFKD", _("receipt")).encode("ascii", "ignore").decode()
+    return f"{word}-{receipt.number}.pdf"

@@ -1,0 +1,64 @@
+"""The landing page, the dashboard home, the link list and a paid link's page, in Chromium,
+French and English, desktop and 390 px: nothing wider than the screen, badges on one line."""
+
+import pytest
+
+from conftest import make_merchant
+from e2e.conftest import shot
+from e2e.test_sending_pages import logged_in_context
+from pay import pay_card
+from paylinks.links.services import link_create
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_pages_fit_the_screen(live_server, new_context, settings, language):
+    settings.BASE_URL = live_server.url
+    user = make_merchant(email=f"pages-{language}@bakery.test", locale=language)
+    paid = link_create(
+        merchant=user.merchant,
+        kind="single",
+        amount=30000,
+        description="Traiteur d'anniversaire",
+        customer_name="Olivier",
+        customer_email="olivier@example.com",
+    )
+    pay_card(paid)
+    capped = link_create(
+        merchant=user.merchant, kind="multi", amount=1250, description="Croissants", max_payments=1
+    )
+    pay_card(capped)  # "Limit reached"
+    pay_card(
+        link_create(merchant=user.merchant, kind="multi", amount=500, description="Café"),
+        "4000000000000002",
+    )
+    for width, name in ((1280, "desktop"), (390, "phone")):
+        visitor = new_context(f"{language}-CA", viewport={"width": width, "height": 900}).new_page()
+        visitor.goto(live_server.url + "/")
+        assert visitor.get_by_role("link", name="S’inscrire" if language == "fr" else "Sign up")
+        assert visitor.evaluate(NO_OVERFLOW)
+        shot(visitor, f"landing-{language}-{name}")
+        context = logged_in_context(
+            new_context,
+            live_server,
+            user,
+            f"{language}-CA",
+            viewport={"width": width, "height": 900},
+        )
+        page = context.new_page()
+        for path, label in (
+            ("/", "home"),
+            ("/sales/payment-links/", "list"),
+            (f"/sales/payment-links/{paid.public_id}/", "paid"),
+        ):
+            page.goto(live_server.url + path)
+            assert page.evaluate(NO_OVERFLOW), (path, width)
+            shot(page, f"{label}-{language}-{name}")
+        page.goto(live_server.url + "/sales/payment-links/")
+        badge = page.locator(".badge-limit_reached").first
+        box = badge.bounding_box()
+        assert box is not None and box["height"] < 2 * 16 * 1.3  # one line
+        context.close()
