@@ -1,20 +1,26 @@
 """Sending email, one message per task: a message that fails (the mail server is down)
-is tried again later with a growing delay, without sending the others twice."""
+is tried again later with a growing delay, without sending the others twice.
+
+Each message has a key and an ``OutboundEmail`` row: a task that runs again (its worker
+died mid-task and the queue handed it out again) finds the message sent, or being sent,
+and does not send it twice."""
 
 import logging
 from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskContext
 
 from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
+from paylinks.notifications.models import OutboundEmail
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +31,48 @@ def _render(name: str, context: dict) -> str:
     return engines["text"].get_template(name).render(context)
 
 
-def _send(*, template: str, language: str, to: list[str], context: dict) -> None:
-    """Render ``emails/<template>_subject.txt`` and ``.txt`` in ``language`` and send."""
+def _send(*, key: str, template: str, language: str, to: list[str], context: dict) -> None:
+    """Render ``emails/<template>_subject.txt`` and ``.txt`` in ``language`` and send it,
+    once per ``key`` whatever happens: an OSError (the mail server) leaves it to retry."""
     if not to:
+        return
+    Status = OutboundEmail.Status
+    record, _ = OutboundEmail.objects.get_or_create(
+        key=key, defaults={"message_id": make_msgid(domain="paylinks.localhost")}
+    )
+    if record.status != Status.PENDING:
+        if record.status == Status.SENDING:
+            # A worker died (or is still busy) handing it to the mail server: it may
+            # well have gone out. Better one lost duplicate than a second copy.
+            OutboundEmail.objects.filter(pk=record.pk, status=Status.SENDING).update(
+                status=Status.UNKNOWN
+            )
+            log.error("email %s may have been sent by a worker that died: not sent again", key)
         return
     with translation.override(language):
         ctx = {"BASE_URL": settings.BASE_URL, "language": language, **context}
         subject = " ".join(_render(f"emails/{template}_subject.txt", ctx).split())
         body = _render(f"emails/{template}.txt", ctx)
-    EmailMessage(subject=subject, body=body, to=to).send()
+    message = EmailMessage(
+        subject=subject, body=body, to=to, headers={"Message-ID": record.message_id}
+    )
+    with get_connection() as connection:  # connects (and logs in) before the claim
+        claimed = OutboundEmail.objects.filter(pk=record.pk, status=Status.PENDING).update(
+            status=Status.SENDING,
+            recipients=", ".join(to),
+            subject=subject,
+            tries=record.tries + 1,
+        )
+        if not claimed:
+            return  # another run of the same task has it
+        try:
+            connection.send_messages([message])
+        except OSError:
+            OutboundEmail.objects.filter(pk=record.pk).update(status=Status.PENDING)
+            raise
+        OutboundEmail.objects.filter(pk=record.pk).update(
+            status=Status.SENT, sent_at=timezone.now()
+        )
 
 
 def _merchant_emails(merchant: Merchant) -> list[str]:
@@ -69,7 +108,13 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
     else:
         language, to = payment.merchant.locale, _merchant_emails(payment.merchant)
     try:
-        _send(template=f"{audience}_{event}", language=language, to=to, context=context)
+        _send(
+            key=f"payment:{payment_id}:{event}:{audience}",
+            template=f"{audience}_{event}",
+            language=language,
+            to=to,
+            context=context,
+        )
     except OSError as error:  # smtplib's errors are OSErrors: the server is down or refuses
         _retry_later(
             send_payment_email,
@@ -81,13 +126,18 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
         )
 
 
-@task()
-def send_link_reminder(*, link_id: int, tries: int = 1) -> None:
+@task(takes_context=True)
+def send_link_reminder(
+    context: TaskContext, *, link_id: int, tries: int = 1, key: str = ""
+) -> None:
+    """One reminder per request of the merchant: its key is the first task's id."""
+    key = key or f"reminder:{context.task_result.id}"
     link = PaymentLink.objects.select_related("merchant").filter(pk=link_id).first()
     if link is None or not link.customer_email or not link.accepts_payments:
         return
     try:
         _send(
+            key=key,
             template="reminder",
             language=link.merchant.locale,
             to=[link.customer_email],
@@ -98,4 +148,4 @@ def send_link_reminder(*, link_id: int, tries: int = 1) -> None:
             },
         )
     except OSError as error:
-        _retry_later(send_link_reminder, tries, error, link_id=link_id)
+        _retry_later(send_link_reminder, tries, error, link_id=link_id, key=key)
