@@ -216,7 +216,9 @@ CURRENCIES = [c.strip() for c in env("CURRENCIES", "CAD,USD,EUR").split(",") if 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Link and receipt tokens never reach a log line (paylinks.core.redact).
+    "filters": {"redact_secrets": {"()": "paylinks.core.redact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
