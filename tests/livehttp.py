@@ -248,6 +248,9 @@ class TcpProxy:
 
     def cut(self) -> None:
         if self.listener is not None:
+            # shutdown() first: close() alone leaves a blocked accept() listening.
+            with suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)
             self.listener.close()
             self.listener = None
         with self.lock:
