@@ -1,10 +1,7 @@
 """The ``paylinks`` command: serve, worker, migrate, demo, createmerchant, manage."""
 
 import argparse
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 from typing import Any
 
@@ -30,13 +27,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _django()
-    from django.core.management import call_command
+    from paylinks.core.worker import worker_run
 
-    from paylinks.checkout.tasks import schedule_reconciliation
-
-    schedule_reconciliation()
-    call_command("db_worker", interval=args.interval, reload=False, startup_delay=False)
-    return 0
+    return worker_run(interval=args.interval)
 
 
 def _default_base_url(host: str, port: int) -> None:
@@ -46,60 +39,51 @@ def _default_base_url(host: str, port: int) -> None:
 
 
 def _serve(host: str, port: int, workers: int, worker: bool) -> int:
-    """Gunicorn in front, the task worker beside it; stop both together."""
+    """Gunicorn in front, the task worker beside it, both supervised: whichever dies is
+    started again; only SIGTERM or SIGINT (Ctrl-C) stops the service."""
     _default_base_url(host, port)
     _django()
     _manage("migrate", "--no-input", verbosity=0)
     from django.conf import settings
 
+    from paylinks.core.supervisor import Child, Supervisor, listen
+
+    sock = listen(host, port)
     print(f"paylinks: serving on http://{host}:{port} (base URL {settings.BASE_URL})")
     print(f"paylinks: data directory {settings.DATA_DIR}; processor {settings.PROCESSOR}")
+    sys.stdout.flush()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="paylinks.settings")
-    procs: list[subprocess.Popen[Any]] = []
-    if worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "paylinks.cli", "worker"], env=env))
-    procs.append(
-        subprocess.Popen(
-            [
+    children = [
+        Child(
+            name="web server",
+            argv=[
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "paylinks.wsgi:application",
+                "--config",
+                "python:paylinks.core.gunicorn_conf",
                 "--bind",
-                f"{host}:{port}",
+                f"fd://{sock.fileno()}",
                 "--workers",
                 str(workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                "--forwarded-allow-ips",
-                os.environ.get("PAYLINKS_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             ],
             env=env,
+            pass_fds=(sock.fileno(),),
         )
-    )
-
-    def stop(signum: int, frame: object) -> None:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    ]
+    if worker:
+        children.append(
+            Child(
+                name="task worker",
+                argv=[sys.executable, "-m", "paylinks.cli", "worker"],
+                env=env,
+            )
+        )
     try:
-        # If either process exits, stop the other: a half-running service is worse.
-        while all(p.poll() is None for p in procs):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                procs[-1].wait(timeout=1)
+        return Supervisor(children).run()
     finally:
-        stop(0, None)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    return procs[-1].returncode or 0
+        sock.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -123,6 +123,9 @@ TEMPLATES = [
 
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'paylinks.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# A kept connection the server dropped (restart, pg_terminate_backend) is replaced at the
+# start of the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers
     # queue (up to the timeout) instead of failing; WAL lets readers go on meanwhile.
@@ -179,6 +182,10 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_SECONDS", 12 * 3600)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Task workers say they are alive this often; a worker silent for the lease has its
+# running tasks queued again (see paylinks.core.worker).
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 60)
 
 globals().update(email_settings(env("EMAIL_URL", ""), DATA_DIR))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "paylinks <no-reply@paylinks.localhost>")
@@ -232,7 +239,9 @@ CURRENCIES = [c.strip() for c in env("CURRENCIES", "CAD,USD,EUR").split(",") if 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Link and receipt tokens never reach a log line (paylinks.core.redact).
+    "filters": {"redact_secrets": {"()": "paylinks.core.redact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

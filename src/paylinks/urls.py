@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from paylinks.core.health import healthz
 from paylinks.core.views import favicon, home
 from paylinks.receipts.views import receipt_pdf_for_customer
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("paylinks.merchants.urls")),
     path("", include("paylinks.checkout.urls")),

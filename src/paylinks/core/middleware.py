@@ -38,6 +38,11 @@ CSP = csp_with()
 ADMIN_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+# The hosted page and receipts, and the dashboard's sales pages (payment links with their
+# URLs, QR codes and share pages; payments; sales receipts with their receipt URLs).
+NO_STORE_PREFIXES = ("/l/", "/r/", "/sales/")
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and the headers Django's SecurityMiddleware does not set."""
 
@@ -52,9 +57,10 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.path.startswith(("/l/", "/r/")):
-            # Link and receipt URLs are secrets: never cached. (Referrer-Policy stays
+        if request.path.startswith(NO_STORE_PREFIXES):
+            # Link and receipt URLs are secrets, and so is every dashboard page that shows
+            # one (links, their QR codes, receipts): never cached. (Referrer-Policy stays
             # same-origin, which already keeps them from other sites: no-referrer would
             # make browsers send "Origin: null" with the form, and fail its CSRF check.)
-            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,21 +1,28 @@
 """Sending email, one message per task: a message that fails (the mail server is down)
-is tried again later with a growing delay, without sending the others twice."""
+is tried again later with a growing delay, without sending the others twice.
+
+Each message has a key and an ``OutboundEmail`` row: a task that runs again (its worker
+died mid-task and the queue handed it out again) finds the message sent, or being sent,
+and does not send it twice."""
 
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskContext
 
 from paylinks.checkout.models import Payment
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 from paylinks.notifications.emails import email_build, merchant_reply_to
+from paylinks.notifications.models import OutboundEmail
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ _ONE_LINE = {
 
 def _send(
     *,
+    key: str,
     template: str,
     language: str,
     to: list[str],
@@ -40,21 +48,53 @@ def _send(
     reply_to: Sequence[str] = (),
     attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> None:
-    """Render ``emails/<template>`` (subject, text, HTML) in ``language`` and send."""
+    """Render ``emails/<template>`` (subject, text, HTML) in ``language`` and send it, once
+    per ``key`` whatever happens: an OSError (the mail server) leaves it to retry."""
     if not to:
         return
-    for key, names in _ONE_LINE.items():
-        if (obj := context.get(key)) is not None:
-            for name in names:
-                setattr(obj, name, single_line(getattr(obj, name)))
-    email_build(
+    status = OutboundEmail.Status
+    record, _created = OutboundEmail.objects.get_or_create(
+        key=key, defaults={"message_id": make_msgid(domain="paylinks.localhost")}
+    )
+    if record.status != status.PENDING:
+        if record.status == status.SENDING:
+            # A worker died (or is still busy) handing it to the mail server: it may
+            # well have gone out. Better one lost duplicate than a second copy.
+            OutboundEmail.objects.filter(pk=record.pk, status=status.SENDING).update(
+                status=status.UNKNOWN
+            )
+            log.error("email %s may have been sent by a worker that died: not sent again", key)
+        return
+    for name, fields in _ONE_LINE.items():
+        if (obj := context.get(name)) is not None:
+            for field in fields:
+                setattr(obj, field, single_line(getattr(obj, field)))
+    message = email_build(
         template=template,
         language=language,
         to=to,
         context=context,
         reply_to=reply_to,
         attachments=attachments,
-    ).send()
+    )
+    message.extra_headers["Message-ID"] = record.message_id
+    with get_connection() as connection:  # connects (and logs in) before the claim
+        claimed = OutboundEmail.objects.filter(pk=record.pk, status=status.PENDING).update(
+            status=status.SENDING,
+            recipients=", ".join(to),
+            subject=message.subject,
+            tries=record.tries + 1,
+        )
+        if not claimed:
+            return  # another run of the same task has it
+        try:
+            connection.send_messages([message])
+        except OSError:
+            OutboundEmail.objects.filter(pk=record.pk).update(status=status.PENDING)
+            raise
+        OutboundEmail.objects.filter(pk=record.pk).update(
+            status=status.SENT, sent_at=timezone.now()
+        )
 
 
 def _merchant_emails(merchant: Merchant) -> list[str]:
@@ -106,6 +146,7 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
         )
     try:
         _send(
+            key=f"payment:{payment_id}:{event}:{audience}",
             template=f"{audience}_{event}",
             language=language,
             to=to,
@@ -124,13 +165,18 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
         )
 
 
-@task()
-def send_link_reminder(*, link_id: int, tries: int = 1) -> None:
+@task(takes_context=True)
+def send_link_reminder(
+    context: TaskContext, *, link_id: int, tries: int = 1, key: str = ""
+) -> None:
+    """One reminder per request of the merchant: its key is the first task's id."""
+    key = key or f"reminder:{context.task_result.id}"
     link = PaymentLink.objects.select_related("merchant").filter(pk=link_id).first()
     if link is None or not link.customer_email or not link.accepts_payments:
         return
     try:
         _send(
+            key=key,
             template="reminder",
             language=link.merchant.locale,
             to=[link.customer_email],
@@ -141,4 +187,4 @@ def send_link_reminder(*, link_id: int, tries: int = 1) -> None:
             },
         )
     except OSError as error:
-        _retry_later(send_link_reminder, tries, error, link_id=link_id)
+        _retry_later(send_link_reminder, tries, error, link_id=link_id, key=key)
