@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "paylinks.processors",
     "paylinks.receipts",
     "paylinks.notifications",
+    "ninja",
+    "paylinks.api",
+    "paylinks.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "paylinks.core.audit.AuditActorMiddleware",
+    "paylinks.api.middleware.ApiMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

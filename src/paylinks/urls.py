@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from paylinks.api.v1 import api
 from paylinks.core.views import home
 
 urlpatterns = [
@@ -11,4 +12,5 @@ urlpatterns = [
     path("sales/receipts/", include("paylinks.receipts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]
