@@ -13,4 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("developers/api-keys/", include("paylinks.api.urls")),
+    path("developers/webhooks/", include("paylinks.webhooks.urls")),
 ]

@@ -3,7 +3,15 @@
 import datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
 
 from paylinks.money import MAX_AMOUNT_MAJOR
 
@@ -21,6 +29,18 @@ def Text(max_length: int) -> type[str]:  # noqa: N802 (reads like a type in the 
 ObjectId = Annotated[str, Field(max_length=40, pattern=r"^[a-z]{2,8}_[a-z0-9]{1,32}$")]
 Amount = Annotated[StrictInt, Field(ge=1, le=MAX_AMOUNT_MAJOR * 1000)]
 Count = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+UnixTime = Annotated[int, Field(ge=0, le=253402300799)]
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
+        raise ValueError("give whole Unix seconds or an ISO 8601 date and time")
+    return value
+
+
+IsoTime = Annotated[datetime.datetime, BeforeValidator(_not_a_number)]
 LinkStatus = Literal["active", "processing", "paid", "limit_reached", "expired", "deactivated"]
 
 
@@ -186,11 +206,11 @@ class Page(BaseModel):
 class PaymentLinkFilters(Page):
     status: LinkStatus | None = None
     type: Literal["single", "multi"] | None = None
-    created_gte: datetime.datetime | None = Field(
-        None, description="Created at or after (ISO 8601 or Unix seconds)."
+    created_gte: UnixTime | IsoTime | None = Field(
+        None, description="Created at or after (Unix seconds or ISO 8601)."
     )
-    created_lt: datetime.datetime | None = Field(
-        None, description="Created before (ISO 8601 or Unix seconds)."
+    created_lt: UnixTime | IsoTime | None = Field(
+        None, description="Created before (Unix seconds or ISO 8601)."
     )
 
 
@@ -203,3 +223,63 @@ class AttemptFilters(Page):
 class PaymentFilters(Page):
     payment_link: ObjectId | None = None
     status: Literal["pending", "succeeded", "failed"] | None = None
+
+
+EventType = Literal[
+    "*",
+    "payment_link.created",
+    "payment_link.updated",
+    "payment_link.deactivated",
+    "payment_link.activated",
+    "payment_link.paid",
+    "payment.succeeded",
+    "payment.pending",
+    "payment.failed",
+    "sales_receipt.created",
+    "payment_account.approved",
+    "payment_account.rejected",
+]
+
+
+class WebhookEndpointCreate(Input):
+    url: Text(2000)  # type: ignore[valid-type]
+    enabled_events: list[EventType] = Field(min_length=1, max_length=20)
+    description: Text(200) = ""  # type: ignore[valid-type]
+
+
+class WebhookEndpointUpdate(Input):
+    url: Text(2000) | None = None  # type: ignore[valid-type]
+    enabled_events: list[EventType] | None = Field(None, min_length=1, max_length=20)
+    description: Text(200) | None = None  # type: ignore[valid-type]
+    active: StrictBool | None = None
+
+
+class WebhookEndpoint(BaseModel):
+    id: str
+    object: Literal["webhook_endpoint"]
+    url: str
+    description: str
+    enabled_events: list[str]
+    active: bool
+    disabled_reason: str
+    secret: str | None = Field(description="Only in the response that creates the endpoint.")
+    created: int
+
+
+class Deleted(BaseModel):
+    id: str
+    object: str
+    deleted: Literal[True]
+
+
+class Event(BaseModel):
+    id: str
+    object: Literal["event"]
+    type: str
+    created: int
+    livemode: bool
+    data: dict
+
+
+class EventFilters(Page):
+    type: Annotated[str, Field(max_length=60, pattern=r"^[a-z_.]+$")] | None = None

@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from paylinks.api import errors
 from paylinks.api.auth import BearerKey
-from paylinks.api.routes import links, payments
+from paylinks.api.routes import links, payments, webhooks
 
 DESCRIPTION = """\
 Payment links, payments and sales receipts over HTTP.
@@ -32,3 +32,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", links.router)
 api.add_router("", payments.router)
+api.add_router("", webhooks.router)

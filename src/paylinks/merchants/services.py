@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from paylinks.core import counters
 from paylinks.core.audit import current_actor
 from paylinks.merchants.models import AuditEvent, Merchant, PaymentsAccount, User
+from paylinks.webhooks.services import event_record
 
 
 def audit_record(*, merchant: Merchant, action: str, target: str = "") -> AuditEvent:
@@ -103,6 +104,7 @@ def payments_account_approve(*, account: PaymentsAccount) -> PaymentsAccount:
     account.decided_at = timezone.now()
     account.save(update_fields=["status", "rejection_reason", "decided_at"])
     audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_APPROVED)
+    event_record(merchant=account.merchant, type="payment_account.approved", obj=account)
     return account
 
 
@@ -114,6 +116,7 @@ def payments_account_reject(*, account: PaymentsAccount, reason: str) -> Payment
     account.decided_at = timezone.now()
     account.save(update_fields=["status", "rejection_reason", "decided_at"])
     audit_record(merchant=account.merchant, action=AuditEvent.Action.ACCOUNT_REJECTED)
+    event_record(merchant=account.merchant, type="payment_account.rejected", obj=account)
     return account
 
 

@@ -11,6 +11,7 @@ from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import AuditEvent
 from paylinks.merchants.services import audit_record
 from paylinks.notifications import tasks
+from paylinks.webhooks.services import event_record
 
 
 def _notify(payment: Payment, event: str) -> None:
@@ -21,14 +22,17 @@ def _notify(payment: Payment, event: str) -> None:
 
 def payment_notify_received(*, payment: Payment) -> None:
     _notify(payment, "succeeded" if payment.status == Payment.Status.SUCCEEDED else "pending")
+    event_record(merchant=payment.merchant, type=f"payment.{payment.status}", obj=payment)
 
 
 def payment_notify_settled(*, payment: Payment) -> None:
     _notify(payment, "succeeded")
+    event_record(merchant=payment.merchant, type="payment.succeeded", obj=payment)
 
 
 def payment_notify_failed(*, payment: Payment) -> None:
     _notify(payment, "failed")
+    event_record(merchant=payment.merchant, type="payment.failed", obj=payment)
 
 
 def link_send_reminder(*, link: PaymentLink) -> None:

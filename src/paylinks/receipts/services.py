@@ -6,6 +6,7 @@ from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 from paylinks.receipts.models import SalesReceipt
+from paylinks.webhooks.services import event_record
 
 
 def receipt_create(*, payment: Payment) -> SalesReceipt:
@@ -32,7 +33,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
                 customer_email = link.customer_email or payment.payer_email
                 description = _("Payment link %(link)s") % {"link": link.public_id}
             method = payment.method_label
-        return SalesReceipt.objects.create(
+        receipt = SalesReceipt.objects.create(
             merchant=merchant,
             number=merchant.last_receipt_number,
             payment=payment,
@@ -46,3 +47,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             currency=payment.currency,
             payment_method=method,
         )
+        event_record(merchant=merchant, type="sales_receipt.created", obj=receipt)
+        if link.kind == PaymentLink.Kind.SINGLE:
+            event_record(merchant=merchant, type="payment_link.paid", obj=link)
+        return receipt

@@ -1,6 +1,6 @@
 """/api/v1/payment_links: the same services as the dashboard's link pages."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -34,10 +34,10 @@ def _fresh(request: HttpRequest, link: PaymentLink) -> dict[str, Any]:
     return link_object(_get(request, link.public_id))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
+def _aware(value: int | datetime) -> datetime:
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value, tz=UTC)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @router.post(
