@@ -317,3 +317,25 @@ def test_dashboard_api_keys_shown_once_and_revoked(logged_in, merchant, client):
     logged_in.post(f"/developers/api-keys/{key.public_id}/revoke/")
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+def test_a_delivery_whose_worker_died_mid_post_is_sent_when_its_lease_ends(
+    receiver, merchant, run_tasks
+):
+    """A worker took the delivery (its lease) and died before recording anything; its
+    task runs again (the queue's retry of a dead worker's task): the event still arrives."""
+    from paylinks.webhooks.services import LEASE
+    from paylinks.webhooks.tasks import deliver_webhook
+
+    with transaction.atomic():
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        delivery = Delivery.objects.get()
+        DBTaskResult.objects.all().delete()  # the task is in the dead worker's hands
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() + LEASE)
+    deliver_webhook.enqueue(delivery_id=delivery.pk)  # run again
+    run_tasks()
+    assert receiver.requests == []  # the lease still holds it
+    advance(run_tasks)
+    assert [r["id"] for r in receiver.delivered()] == [link_events(merchant).get().public_id]
+    delivery.refresh_from_db()
+    assert delivery.status == "succeeded" and delivery.attempts == 1

@@ -2,6 +2,7 @@
 (stored in the database, per merchant)."""
 
 import json
+import re
 from collections.abc import Callable
 
 from django.db import transaction
@@ -15,6 +16,8 @@ from paylinks.core.audit import Actor, acting_as
 from paylinks.core.http import client_ip
 
 PREFIX = "/api/v1/"
+KEY_PATTERN = r"^[!-~]{1,255}$"  # visible ASCII
+_key_re = re.compile(KEY_PATTERN)
 
 
 class _Failed(Exception):
@@ -57,12 +60,12 @@ class ApiMiddleware:
         key = request.headers.get("Idempotency-Key")
         if key is None or request.method != "POST":
             return self.get_response(request)
-        if not 1 <= len(key) <= 255 or not key.isprintable():
+        if not _key_re.match(key):
             return _error(
                 400,
                 INVALID_REQUEST,
                 "idempotency_key_invalid",
-                _("The Idempotency-Key header must have 1 to 255 printable characters."),
+                _("The Idempotency-Key header must have 1 to 255 visible ASCII characters."),
             )
         outcome = services.idempotency_begin(
             merchant=api_key.merchant,

@@ -1,9 +1,13 @@
 """The /api/v1 application: one NinjaAPI, Bearer API keys, one error shape."""
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from paylinks.api import errors
 from paylinks.api.auth import BearerKey
+from paylinks.api.middleware import KEY_PATTERN
 from paylinks.api.routes import links, payments, webhooks
 
 DESCRIPTION = """\
@@ -14,15 +18,36 @@ Authenticate with `Authorization: Bearer <secret key>` (create keys in the dashb
 `currency`. Lists are newest first with `limit` (1–100, default 10) and the cursors
 `starting_after` / `ending_before` (object ids).
 
-Every POST takes an optional `Idempotency-Key` header (up to 255 characters): the same key
-with the same parameters replays the first response (status and body) for **24 hours** after
-the first request; the same key with other parameters gets 422 `idempotency_key_reused`; while
-the first request is still running, 409 `idempotency_key_in_use`.
+Every POST takes an optional `Idempotency-Key` header (1 to 255 visible ASCII characters):
+the same key with the same parameters replays the first response (status and body) for
+**24 hours** after the first request; the same key with other parameters gets 422
+`idempotency_key_reused`; while the first request is still running, 409
+`idempotency_key_in_use`.
 
 Errors are `{"error": {"type", "code", "message", "param"}}`.
 """
 
-api = NinjaAPI(
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Replays the first response for 24 hours (see the API description).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
+}
+
+
+class PaylinksAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        """Every POST documents the Idempotency-Key header (handled by ApiMiddleware)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            parameters = operations.get("post", {}).setdefault("parameters", [])
+            if "post" in operations and IDEMPOTENCY_HEADER not in parameters:
+                parameters.append(IDEMPOTENCY_HEADER)
+        return schema
+
+
+api = PaylinksAPI(
     title="paylinks API",
     version="1",
     description=DESCRIPTION,

@@ -177,13 +177,21 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
 
     A worker first takes a lease (pushes ``next_attempt_at`` forward), so two workers
     holding the same task post once; a worker that dies leaves the lease to expire."""
+    from paylinks.webhooks import tasks
+
     now = timezone.now()
     delivery = Delivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != Delivery.Status.PENDING:
         return delivery
     due = delivery.next_attempt_at
-    if due is None or due > now:
-        return delivery  # not due: another task holds it or will run it
+    if due is None:
+        return delivery
+    if due > now:
+        # Early: a duplicate task, or this task run again after its worker died while
+        # holding the lease. Come back when the lease or retry is due (at worst a second,
+        # idle chain of tasks that ends with the delivery).
+        tasks.deliver_webhook.using(run_after=due).enqueue(delivery_id=delivery.pk)
+        return delivery
     taken = Delivery.objects.filter(
         pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at=due
     ).update(next_attempt_at=now + LEASE)
