@@ -296,3 +296,12 @@ def test_payments_and_receipts(api, multi_link, single_link):
     assert api.get(f"/sales_receipts/{receipt['id']}").json() == receipt
     assert api.get("/sales_receipts/rcpt_nope").status_code == 404
     assert api.get("/payments/pay_nope").status_code == 404
+
+
+def test_created_filters_take_any_offset_and_range(api):
+    for value in ("1638-04-06T08:06:52+18:34", "0001-01-01T00:00:00-12:00", "9999-12-31T23:59"):
+        assert api.get("/payment_links", {"created_gte": value}).status_code == 200, value
+    for value in ("0001-01-01T00:00:00+12:00", "0.5", "-1", "soon"):
+        response = api.get("/payment_links", {"created_lt": value})
+        assert response.status_code == 400, value
+        assert error_of(response)["param"] == "created_lt"

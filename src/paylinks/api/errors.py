@@ -1,6 +1,7 @@
 """Every API error has one shape: {"error": {"type", "code", "message", "param"}}."""
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -64,13 +65,23 @@ PYDANTIC_CODES = {
 }
 
 
+ARGUMENT_NAMES = {"payload", "filters"}  # the endpoints' own argument names, not fields
+
+
 def _param(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    """``("body", "payload", "enabled_events", 0)`` → ``enabled_events.0``; union member
+    tags pydantic adds (``constrained-int``) are dropped."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        source = parts.pop(0)
-        if source == "body" and parts:
-            parts.pop(0)  # the payload argument's own name
-    return ".".join(parts) or None
+        parts.pop(0)
+    if parts and parts[0] in ARGUMENT_NAMES:
+        parts.pop(0)
+    fields = []
+    for part in parts:
+        if not re.fullmatch(r"\w+", part):
+            break
+        fields.append(part)
+    return ".".join(fields) or None
 
 
 def install(api: NinjaAPI) -> None:

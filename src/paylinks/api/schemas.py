@@ -40,7 +40,17 @@ def _not_a_number(value: object) -> object:
     return value
 
 
-IsoTime = Annotated[datetime.datetime, BeforeValidator(_not_a_number)]
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    """In UTC (PostgreSQL refuses offsets past ±16 h); a time without an offset is UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("date out of range") from None
+
+
+IsoTime = Annotated[datetime.datetime, BeforeValidator(_not_a_number), AfterValidator(_utc)]
 LinkStatus = Literal["active", "processing", "paid", "limit_reached", "expired", "deactivated"]
 
 
@@ -207,10 +217,10 @@ class PaymentLinkFilters(Page):
     status: LinkStatus | None = None
     type: Literal["single", "multi"] | None = None
     created_gte: UnixTime | IsoTime | None = Field(
-        None, description="Created at or after (Unix seconds or ISO 8601)."
+        None, description="Created at or after (Unix seconds, or ISO 8601: UTC without an offset)."
     )
     created_lt: UnixTime | IsoTime | None = Field(
-        None, description="Created before (Unix seconds or ISO 8601)."
+        None, description="Created before (Unix seconds, or ISO 8601: UTC without an offset)."
     )
 
 

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Path, Query, Router
 
 from paylinks.api import schemas
@@ -37,7 +36,7 @@ def _fresh(request: HttpRequest, link: PaymentLink) -> dict[str, Any]:
 def _aware(value: int | datetime) -> datetime:
     if isinstance(value, int):
         return datetime.fromtimestamp(value, tz=UTC)
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return value  # the schema made it aware (UTC)
 
 
 @router.post(
