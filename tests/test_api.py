@@ -305,3 +305,10 @@ def test_created_filters_take_any_offset_and_range(api):
         response = api.get("/payment_links", {"created_lt": value})
         assert response.status_code == 400, value
         assert error_of(response)["param"] == "created_lt"
+
+
+def test_unknown_query_parameters_are_400(api):
+    response = api.get("/payment_links", {"colour": "red"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "parameter_unknown"
+    assert api.get("/payment_links", {"limit": 1, "type": "multi"}).status_code == 200

@@ -1,6 +1,7 @@
 """The API's request context: the acting key, and the Idempotency-Key header on POSTs
 (stored in the database, per merchant)."""
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -33,6 +34,20 @@ def _error(status: int, type_: str, code: str, message: str) -> HttpResponse:
     )
 
 
+@functools.cache
+def _query_names() -> frozenset[str]:
+    """Every query parameter some operation of the API declares (from its OpenAPI)."""
+    from paylinks.api.v1 import api
+
+    found = set()
+    for operations in api.get_openapi_schema()["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    found.add(parameter["name"])
+    return frozenset(found)
+
+
 def _api_key(request: HttpRequest) -> ApiKey | None:
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
@@ -49,6 +64,15 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
+        unknown = sorted(set(request.GET) - _query_names())
+        if unknown and not request.path.endswith(("/docs", "/openapi.json")):
+            response = _error(
+                400,
+                INVALID_REQUEST,
+                "parameter_unknown",
+                _("Unknown query parameter: %(name)s") % {"name": unknown[0][:100]},
+            )
+            return response
         api_key = _api_key(request)
         if api_key is None:
             return self.get_response(request)  # the API answers 401 where a key is needed
