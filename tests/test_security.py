@@ -10,9 +10,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import PASSWORD, make_merchant
 from pay import pay_bank, pay_card, post_pay
+from paylinks.api.services import apikey_create
 from paylinks.checkout.models import Payment
 from paylinks.links.services import link_create
 from paylinks.merchants.models import AuditEvent
+from paylinks.webhooks.services import endpoint_create
 
 
 def test_security_headers_and_cookies(logged_in, multi_link):
@@ -105,6 +107,7 @@ def _merchant_urls():
 
 def test_tenant_isolation_every_id_route_answers_404(client, db):
     victim = make_merchant(email="victim@shop.test").merchant
+    endpoint = endpoint_create(merchant=victim, url="http://127.0.0.1:9/", enabled_events=["*"])
     link = link_create(
         merchant=victim, kind="multi", amount=100, description="Secret", collect_delivery=True
     )
@@ -113,6 +116,9 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
         "links": link.public_id,
         "receipts": payment.receipt.public_id,
         "checkout": payment.public_id,
+        "apikeys": apikey_create(merchant=victim)[0].public_id,
+        "webhooks": endpoint.public_id,
+        "webhooks:resend": endpoint.deliveries.first().public_id,
     }
     names = _merchant_urls()
     assert {
@@ -124,12 +130,14 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
     } <= set(names)
     client.force_login(make_merchant(email="attacker@shop.test"))
     for name in names:
-        url = reverse(name, kwargs={"public_id": ids[name.split(":")[0]]})
+        url = reverse(name, kwargs={"public_id": ids.get(name) or ids[name.split(":")[0]]})
         assert client.get(url).status_code in (404, 405), url
         assert client.post(url).status_code == 404, url
     payment.refresh_from_db()
     link.refresh_from_db()
     assert payment.delivery_status == "to_deliver" and link.is_active
+    endpoint.refresh_from_db()
+    assert endpoint.is_active and victim.api_keys.get().revoked_at is None
 
 
 HOSTILE = [

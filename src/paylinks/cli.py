@@ -229,6 +229,23 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apikey_create(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from paylinks.api.services import apikey_create_for_email
+
+    try:
+        key, secret = apikey_create_for_email(email=args.email, name=args.name)
+    except ValidationError as e:
+        for field, messages in e.message_dict.items():
+            print(f"error: {field}: {'; '.join(messages)}", file=sys.stderr)
+        return 2
+    print(f"created API key {key.public_id} for merchant {key.merchant.public_id}")
+    print(secret)  # last line: only the key, shown this once
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     from django.core.management import execute_from_command_line
@@ -294,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("url", help="a hosted page URL, e.g. https://pay.example.com/l/<token>")
     p.set_defaults(func=cmd_checkpage)
+
+    p = sub.add_parser("apikey", help="API keys (create)")
+    apikey = p.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
+    p = apikey.add_parser("create", help="create a secret API key; prints it on the last line")
+    p.add_argument("--email", required=True, help="a user of the merchant")
+    p.add_argument("--name", default="", help="a name to tell the key apart")
+    p.set_defaults(func=cmd_apikey_create)
 
     p = sub.add_parser("manage", help="run a Django management command (operators)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "paylinks.processors",
     "paylinks.receipts",
     "paylinks.notifications",
+    "ninja",
+    "paylinks.api",
+    "paylinks.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "paylinks.core.audit.AuditActorMiddleware",
+    "paylinks.api.middleware.ApiMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -233,6 +237,9 @@ LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For (0: use the peer).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# Webhooks: each attempt's timeout, and how long an endpoint may fail before it is disabled.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
+WEBHOOK_DISABLE_AFTER_SECONDS = env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 24 * 3600)
 FAULTS = {f.strip() for f in env("FAULTS").split(",") if f.strip()}  # crash tests only
 CURRENCIES = [c.strip() for c in env("CURRENCIES", "CAD,USD,EUR").split(",") if c.strip()]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from paylinks.api.v1 import api
 from paylinks.core.health import healthz
 from paylinks.core.views import favicon, home
 from paylinks.receipts.views import receipt_pdf_for_customer
@@ -18,4 +19,7 @@ urlpatterns = [
     path("sms/", include("paylinks.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("developers/api-keys/", include("paylinks.api.urls")),
+    path("developers/webhooks/", include("paylinks.webhooks.urls")),
 ]

@@ -47,6 +47,7 @@ from paylinks.processors.base import (
     get_processor,
 )
 from paylinks.receipts.services import receipt_create
+from paylinks.webhooks.services import event_record
 
 log = logging.getLogger(__name__)
 
@@ -401,6 +402,7 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
                 velocity.release(attempt.reservation, keys)
             else:
                 velocity.keep(attempt.reservation, keys)  # now a counted failure
+                event_record(merchant=link.merchant, type="payment_attempt.failed", obj=attempt)
             return attempt
         velocity.release(attempt.reservation, keys)
         succeeded = attempt.outcome == Attempt.Outcome.SUCCEEDED

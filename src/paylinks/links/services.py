@@ -16,6 +16,7 @@ from paylinks.links.selectors import link_is_used
 from paylinks.merchants.models import AuditEvent, Merchant
 from paylinks.merchants.services import audit_record
 from paylinks.money import MAX_AMOUNT_MAJOR, minor_digits
+from paylinks.webhooks.services import event_record
 
 # What the merchant may set on a link, at creation and (while unused) by editing.
 EDITABLE = (
@@ -159,6 +160,7 @@ def link_create(
         audit_record(
             merchant=merchant, action=AuditEvent.Action.LINK_CREATED, target=link.public_id
         )
+        event_record(merchant=merchant, type="payment_link.created", obj=link)
     return link
 
 
@@ -186,6 +188,7 @@ def link_update(*, link: PaymentLink, **changes: Any) -> PaymentLink:
         audit_record(
             merchant=locked.merchant, action=AuditEvent.Action.LINK_UPDATED, target=link.public_id
         )
+        event_record(merchant=locked.merchant, type="payment_link.updated", obj=locked)
     return locked
 
 
@@ -195,6 +198,8 @@ def _set_active(link: PaymentLink, active: bool) -> PaymentLink:
         link.save(update_fields=["is_active", "updated_at"])
         action = AuditEvent.Action.LINK_ACTIVATED if active else AuditEvent.Action.LINK_DEACTIVATED
         audit_record(merchant=link.merchant, action=action, target=link.public_id)
+        kind = "payment_link.activated" if active else "payment_link.deactivated"
+        event_record(merchant=link.merchant, type=kind, obj=link)
     return link
 
 

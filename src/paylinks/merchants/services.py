@@ -11,6 +11,7 @@ from paylinks.core import counters
 from paylinks.core.audit import current_actor
 from paylinks.core.text import length_errors, max_length, single_line
 from paylinks.merchants.models import COUNTRIES, AuditEvent, Merchant, PaymentsAccount, User
+from paylinks.webhooks.services import event_record
 
 
 def audit_record(*, merchant: Merchant, action: str, target: str = "") -> AuditEvent:
@@ -215,6 +216,7 @@ def payments_account_approve(*, account: PaymentsAccount) -> PaymentsAccount:
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "rejection_reason", "decided_at"])
         audit_record(merchant=locked.merchant, action=AuditEvent.Action.ACCOUNT_APPROVED)
+        event_record(merchant=locked.merchant, type="payment_account.approved", obj=locked)
     return locked
 
 
@@ -229,6 +231,7 @@ def payments_account_reject(*, account: PaymentsAccount, reason: str) -> Payment
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "rejection_reason", "decided_at"])
         audit_record(merchant=locked.merchant, action=AuditEvent.Action.ACCOUNT_REJECTED)
+        event_record(merchant=locked.merchant, type="payment_account.rejected", obj=locked)
     return locked
 
 

@@ -22,6 +22,7 @@ from paylinks.money import format_money, site_language
 from paylinks.notifications import emails, link_tasks, sms, tasks
 from paylinks.notifications.models import LinkMessage, SmsConsent
 from paylinks.notifications.selectors import sms_consent_active
+from paylinks.webhooks.services import event_record
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,17 @@ def _notify(payment: Payment, event: str) -> None:
 
 def payment_notify_received(*, payment: Payment) -> None:
     _notify(payment, "succeeded" if payment.status == Payment.Status.SUCCEEDED else "pending")
+    event_record(merchant=payment.merchant, type=f"payment.{payment.status}", obj=payment)
 
 
 def payment_notify_settled(*, payment: Payment) -> None:
     _notify(payment, "succeeded")
+    event_record(merchant=payment.merchant, type="payment.succeeded", obj=payment)
 
 
 def payment_notify_failed(*, payment: Payment) -> None:
     _notify(payment, "failed")
+    event_record(merchant=payment.merchant, type="payment.failed", obj=payment)
 
 
 # --- Consent to text messages -------------------------------------------------------------

@@ -7,6 +7,7 @@ from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 from paylinks.receipts.models import SalesReceipt
+from paylinks.webhooks.services import event_record
 
 
 def receipt_create(*, payment: Payment) -> SalesReceipt:
@@ -44,7 +45,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             payments_count=F("payments_count") + 1,
             amount_collected=F("amount_collected") + payment.amount,
         )
-        return SalesReceipt.objects.create(
+        receipt = SalesReceipt.objects.create(
             merchant=merchant,
             number=number,
             payment=payment,
@@ -58,3 +59,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             currency=payment.currency,
             payment_method=method,
         )
+        event_record(merchant=merchant, type="sales_receipt.created", obj=receipt)
+        if link.kind == PaymentLink.Kind.SINGLE:
+            event_record(merchant=merchant, type="payment_link.paid", obj=link)
+        return receipt

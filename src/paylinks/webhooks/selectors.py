@@ -1,0 +1,31 @@
+from django.db.models import QuerySet
+
+from paylinks.merchants.models import Merchant
+from paylinks.webhooks.models import Delivery, Event, WebhookEndpoint
+
+
+def endpoint_list(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(merchant=merchant).order_by("-created_at", "-id")
+
+
+def endpoint_get(*, merchant: Merchant, public_id: str) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.get(merchant=merchant, public_id=public_id)
+
+
+def event_list(*, merchant: Merchant, type: str | None = None) -> QuerySet[Event]:  # noqa: A002
+    qs = Event.objects.filter(merchant=merchant)
+    return qs.filter(type=type) if type else qs
+
+
+def event_get(*, merchant: Merchant, public_id: str) -> Event:
+    return Event.objects.get(merchant=merchant, public_id=public_id)
+
+
+def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[Delivery]:
+    return endpoint.deliveries.select_related("event").order_by("-created_at", "-id")
+
+
+def delivery_get(*, merchant: Merchant, public_id: str) -> Delivery:
+    return Delivery.objects.select_related("event", "endpoint").get(
+        endpoint__merchant=merchant, public_id=public_id
+    )

@@ -1,0 +1,286 @@
+"""Events (an outbox written in the caller's transaction), endpoints, and delivery."""
+
+import base64
+import json
+import random
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from standardwebhooks import Webhook
+
+from paylinks.merchants.models import Merchant
+from paylinks.webhooks import http
+from paylinks.webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+
+EVENT_TYPES = (
+    "payment_link.created",
+    "payment_link.updated",
+    "payment_link.deactivated",
+    "payment_link.activated",
+    "payment_link.paid",
+    "payment.succeeded",
+    "payment.pending",
+    "payment.failed",
+    "payment_attempt.failed",
+    "sales_receipt.created",
+    "payment_account.approved",
+    "payment_account.rejected",
+)
+# Standard Webhooks' example schedule: the delay before attempt 2, 3, … 10 (about 3 days).
+SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=24),
+)
+JITTER = 0.2  # each delay is stretched or shrunk by up to 20 %
+LEASE = timedelta(minutes=2)  # a worker holds a delivery this long while posting it
+
+
+def _livemode() -> bool:
+    return settings.PROCESSOR != "sandbox"
+
+
+def event_record(*, merchant: Merchant, type: str, obj: Model) -> Event:  # noqa: A002
+    """Record an event and queue its deliveries, in the caller's transaction (so a change
+    that rolls back sends nothing, and one that commits loses nothing)."""
+    from paylinks.api.objects import to_object
+    from paylinks.webhooks import tasks
+
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.create(
+            merchant=merchant,
+            type=type,
+            data={"object": json.loads(json.dumps(to_object(obj), cls=DjangoJSONEncoder))},
+            livemode=_livemode(),
+        )
+        for endpoint in WebhookEndpoint.objects.filter(merchant=merchant, is_active=True):
+            if endpoint.receives(type):
+                delivery = Delivery.objects.create(
+                    endpoint=endpoint, event=event, next_attempt_at=now
+                )
+                tasks.deliver_webhook.enqueue(delivery_id=delivery.pk)
+    return event
+
+
+def event_payload(event: Event) -> bytes:
+    """The body posted for an event: the same bytes on every attempt."""
+    return json.dumps(
+        {
+            "id": event.public_id,
+            "object": "event",
+            "type": event.type,
+            "created": int(event.created_at.timestamp()),
+            "livemode": event.livemode,
+            "data": event.data,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _clean_endpoint(url: str, description: str, enabled_events: list[str]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    url = url.strip()
+    try:
+        http.check_url(url)
+    except http.UnsafeUrl as e:
+        errors["url"] = str(e)
+    if len(url) > 2000:
+        errors["url"] = _("The URL is too long.")
+    unknown = [t for t in enabled_events if t != "*" and t not in EVENT_TYPES]
+    if unknown or not enabled_events:
+        errors["enabled_events"] = _("Choose event types from the list (or * for all).")
+    if len(description) > 200:
+        errors["description"] = _("The description is too long (200 characters at most).")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "url": url,
+        "description": description.strip(),
+        "enabled_events": sorted(set(enabled_events)),
+    }
+
+
+def endpoint_create(
+    *, merchant: Merchant, url: str, enabled_events: list[str], description: str = ""
+) -> WebhookEndpoint:
+    fields = _clean_endpoint(url, description, enabled_events)
+    return WebhookEndpoint.objects.create(merchant=merchant, secret=new_secret(), **fields)
+
+
+def endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    enabled_events: list[str] | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
+    fields = _clean_endpoint(
+        endpoint.url if url is None else url,
+        endpoint.description if description is None else description,
+        endpoint.enabled_events if enabled_events is None else enabled_events,
+    )
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    if active is not None and active != endpoint.is_active:
+        endpoint.is_active = active
+        endpoint.disabled_reason = "" if active else _("Disabled by the merchant.")
+        endpoint.failing_since = None
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    endpoint.delete()
+
+
+def _next_delay(attempts: int) -> timedelta | None:
+    """The delay after ``attempts`` failed attempts, or None when they are all spent."""
+    if attempts > len(SCHEDULE):
+        return None
+    base = SCHEDULE[attempts - 1]
+    return base * (1 + random.uniform(-JITTER, JITTER))  # noqa: S311 (jitter, not secrecy)
+
+
+def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
+    from paylinks.webhooks import tasks
+
+    updated = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
+        is_active=False, disabled_reason=reason, updated_at=timezone.now()
+    )
+    if updated:
+        tasks.send_endpoint_disabled_email.enqueue(endpoint_id=endpoint.pk)
+
+
+def delivery_attempt(*, delivery_id: int) -> Delivery | None:
+    """Post a due delivery once and record the attempt; schedule the next on failure.
+
+    A worker first takes a lease (pushes ``next_attempt_at`` forward), so two workers
+    holding the same task post once; a worker that dies leaves the lease to expire."""
+    from paylinks.webhooks import tasks
+
+    now = timezone.now()
+    delivery = Delivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != Delivery.Status.PENDING:
+        return delivery
+    due = delivery.next_attempt_at
+    if due is None:
+        return delivery
+    if due > now:
+        # Early: a duplicate task, or this task run again after its worker died while
+        # holding the lease. Come back when the lease or retry is due (at worst a second,
+        # idle chain of tasks that ends with the delivery).
+        tasks.deliver_webhook.using(run_after=due).enqueue(delivery_id=delivery.pk)
+        return delivery
+    taken = Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at=due
+    ).update(next_attempt_at=now + LEASE)
+    if not taken:
+        return delivery
+    endpoint, event = delivery.endpoint, delivery.event
+    if not endpoint.is_active:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.FAILED, next_attempt_at=None
+        )
+        return delivery
+    body = event_payload(event)
+    signature = Webhook(endpoint.secret).sign(event.public_id, now, body.decode())
+    result = http.post(
+        endpoint.url,
+        body,
+        {
+            "Content-Type": "application/json",
+            "User-Agent": "paylinks-webhooks/1",
+            "webhook-id": event.public_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature,
+        },
+    )
+    return _record(delivery, endpoint, result)
+
+
+def _record(delivery: Delivery, endpoint: WebhookEndpoint, result: http.Result) -> Delivery:
+    from paylinks.webhooks import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            status_code=result.status_code,
+            response_excerpt=result.excerpt,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        delivery.attempts = delivery.log.count()
+        code = result.status_code or 0
+        if 200 <= code < 300:
+            delivery.status, delivery.next_attempt_at = Delivery.Status.SUCCEEDED, None
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        elif code == 410:
+            delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
+            _disable(endpoint, _("The endpoint answered 410 Gone."))
+        else:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+                failing_since=now
+            )
+            endpoint.refresh_from_db(fields=["failing_since"])
+            since = endpoint.failing_since or now
+            if now - since >= timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS):
+                _disable(endpoint, _("Every delivery failed for too long."))
+            delay = _next_delay(delivery.attempts)
+            if delay is None:
+                delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
+            else:
+                delivery.next_attempt_at = now + delay
+                tasks.deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(
+                    delivery_id=delivery.pk
+                )
+        delivery.save(update_fields=["attempts", "status", "next_attempt_at"])
+    return delivery
+
+
+def delivery_resend(*, delivery: Delivery) -> Delivery:
+    """The merchant sends a delivery again now (a new series of attempts)."""
+    from paylinks.webhooks import tasks
+
+    with transaction.atomic():
+        delivery.status = Delivery.Status.PENDING
+        delivery.next_attempt_at = timezone.now()
+        delivery.save(update_fields=["status", "next_attempt_at"])
+        tasks.deliver_webhook.enqueue(delivery_id=delivery.pk)
+    return delivery
+
+
+def deliveries_resume(*, overdue: timedelta = timedelta(minutes=10)) -> int:
+    """Queue again the deliveries whose worker died (lease long expired); idempotent."""
+    from paylinks.webhooks import tasks
+
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, next_attempt_at__lt=timezone.now() - overdue
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stale:
+        tasks.deliver_webhook.enqueue(delivery_id=pk)
+        count += 1
+    return count
