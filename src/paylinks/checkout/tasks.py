@@ -12,7 +12,8 @@ from paylinks.core import counters
 
 @task()
 def settle_payment(*, payment_id: int) -> None:
-    """Ask the processor whether a pending bank transfer settled (re-enqueues while pending)."""
+    """Ask the processor once whether a pending payment settled. Kept for tasks queued
+    before settlement moved to the periodic pass (``payments_settle_due``)."""
     from paylinks.checkout.services import payment_settle
 
     payment = Payment.objects.filter(pk=payment_id).first()
@@ -22,11 +23,14 @@ def settle_payment(*, payment_id: int) -> None:
 
 @task()
 def reconcile_payments() -> None:
-    """The periodic recovery pass; it schedules its own next run."""
+    """The periodic recovery pass; it schedules its own next run. Besides payments it
+    queues again the webhook deliveries a dead worker left behind."""
     from paylinks.checkout.services import payments_reconcile
+    from paylinks.webhooks.services import deliveries_resume
 
     try:
         payments_reconcile()
+        deliveries_resume()
         counters.prune()
     finally:
         schedule_reconciliation(delay=settings.RECOVERY_INTERVAL_SECONDS)
