@@ -186,6 +186,7 @@ def test_update_while_unused_then_409_link_used(api, multi_link):
     assert api.post(path, {"max_payments": 5}).json()["max_payments"] == 5
     assert api.post(path, {"max_payments": None}).json()["max_payments"] is None
     assert api.post(path, {"kind": "single"}).status_code == 400
+    multi_link.refresh_from_db()  # the customer's page shows the new amount
     pay_card(multi_link)
     response = api.post(path, {"amount": 1})
     assert response.status_code == 409
