@@ -92,3 +92,15 @@ def test_serve_on_embedded_defaults(tmp_path):
     assert proc.returncode in (0, -15)
     # With no PAYLINKS_BASE_URL, links and emails point at this very server.
     assert f"(base URL http://127.0.0.1:{port})" in proc.stdout.read().decode()
+
+
+def test_demo_creates_its_merchant_and_links_once(db):
+    """`paylinks demo` applies, then creates links with the same merchant: the approval
+    must show on that very object (it did not: the demo failed before serving)."""
+    from paylinks.cli import DEMO_EMAIL, _create_demo
+    from paylinks.merchants.models import User
+
+    _create_demo()
+    _create_demo()  # once
+    merchant = User.objects.get(email=DEMO_EMAIL).merchant
+    assert merchant.can_take_payments and merchant.links.count() == 4

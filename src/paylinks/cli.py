@@ -127,6 +127,7 @@ def _create_demo() -> None:
     )
     if account.status == account.Status.PENDING:  # a real processor: the operator is you
         payments_account_approve(account=account)
+        account.refresh_from_db()  # the merchant below holds this very instance
     from paylinks.processors.base import get_processor
 
     transfers = "bank_transfer" in get_processor(merchant).methods

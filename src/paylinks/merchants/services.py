@@ -118,7 +118,8 @@ def payments_account_apply(
         account.save()
         audit_record(merchant=merchant, action=AuditEvent.Action.ACCOUNT_APPLIED)
         if settings.PROCESSOR == "sandbox":
-            account = payments_account_approve(account=account)
+            payments_account_approve(account=account)
+            account.refresh_from_db()  # the caller's merchant holds this very instance
         elif settings.PROCESSOR == "stripe":
             account = payments_account_connect_stripe(
                 account=account,
