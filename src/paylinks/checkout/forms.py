@@ -1,37 +1,23 @@
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from paylinks.checkout.models import Attempt, Method
 from paylinks.checkout.services import Delivery
-from paylinks.core.text import single_line
+from paylinks.core.forms import SingleLineEmailField, SingleLineField
+from paylinks.core.text import max_length
 from paylinks.links.models import PaymentLink
-
-
-def _max(field: str) -> int:
-    """Form limits come from the columns: they cannot drift apart."""
-    column = Attempt._meta.get_field(field)
-    assert isinstance(column, models.CharField)
-    return int(column.max_length or 0)
-
-
-class LineField(forms.CharField):
-    """One line of text: line breaks and control characters never get through."""
-
-    def to_python(self, value: Any) -> str:
-        return single_line(super().to_python(value) or "")
 
 
 def _text(
     label: StrOrPromise, autocomplete: str, column: str, required: bool = False
 ) -> forms.CharField:
-    return LineField(
+    return SingleLineField(
         label=label,
         required=required,
-        max_length=_max(column),
+        max_length=max_length(Attempt, column),
         widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
     )
 
@@ -42,9 +28,9 @@ class PayForm(forms.Form):
     fields or endpoint take them and the page sends only ``payment_token``."""
 
     name = _text(_("Full name"), "name", "payer_name", required=True)
-    email = forms.EmailField(
+    email = SingleLineEmailField(
         label=_("Email"),
-        max_length=_max("payer_email"),
+        max_length=max_length(Attempt, "payer_email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     method = forms.ChoiceField(
