@@ -159,6 +159,19 @@ class Payment(MaskedInstrument, DeliveryAddress):
     settled_at = models.DateTimeField(null=True, blank=True)
     # A pending payment is asked about again from this time (one check per payment).
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # The sum of its refunds that are pending or done: never more than ``amount``
+    # (raised under the payment's row lock when a refund is requested).
+    amount_refunded = models.BigIntegerField(_("amount refunded"), default=0)
+    # What the processor kept (its balance transaction's fee), once known; in ``currency``.
+    fee = models.BigIntegerField(_("fee"), null=True, blank=True)
+    # The payout that sent this payment's money (less the fee) to the merchant's bank.
+    payout = models.ForeignKey(
+        "receipts.Payout",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -172,3 +185,15 @@ class Payment(MaskedInstrument, DeliveryAddress):
         from paylinks.processors.base import failure_message
 
         return failure_message(self.failure_code) if self.failure_code else ""
+
+    @property
+    def refundable(self) -> int:
+        """What may still be refunded, in minor units."""
+        if self.status != self.Status.SUCCEEDED:
+            return 0
+        return self.amount - self.amount_refunded
+
+    @property
+    def net(self) -> int | None:
+        """The amount less the processor's fee, once the fee is known."""
+        return None if self.fee is None else self.amount - self.fee

@@ -24,6 +24,8 @@ class Merchant(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="CAD")
     # Last sales receipt number handed out; incremented under a row lock.
     last_receipt_number = models.PositiveIntegerField(default=0, editable=False)
+    # Last refund receipt number handed out (its own sequence), likewise.
+    last_refund_receipt_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
