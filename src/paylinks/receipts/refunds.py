@@ -51,25 +51,31 @@ def _check(
     """The request's own errors, each naming its field (the amount is checked again
     against the payment under its lock)."""
     language = site_language(translation.get_language() or "en")
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     if currency and currency.upper() != payment.currency:
-        errors["currency"] = _("This payment is in %(currency)s: refund it in %(currency)s.") % {
+        message = _("This payment is in %(currency)s: refund it in %(currency)s.") % {
             "currency": payment.currency
         }
+        errors["currency"] = ValidationError(message, code="currency_mismatch")
     if amount <= 0:
-        errors["amount"] = _("The amount to refund must be greater than zero.")
+        message = _("The amount to refund must be greater than zero.")
+        errors["amount"] = ValidationError(message, code="parameter_invalid")
     elif amount > payment.amount:
-        errors["amount"] = _("You can refund at most %(max)s.") % {
+        message = _("You can refund at most %(max)s.") % {
             "max": format_money(payment.refundable, payment.currency, language)
         }
+        errors["amount"] = ValidationError(message, code="amount_too_large")
     if reason not in Refund.Reason.values:
-        errors["reason"] = _("Choose a reason from the list.")
+        message = _("Choose a reason from the list.")
+        errors["reason"] = ValidationError(message, code="parameter_invalid")
     if len(note) > MAX_NOTE:
-        errors["note"] = _("The note can have at most %(max)s characters.") % {"max": MAX_NOTE}
+        message = _("The note can have at most %(max)s characters.") % {"max": MAX_NOTE}
+        errors["note"] = ValidationError(message, code="parameter_invalid")
     if not 0 < len(idempotency_key) <= 255:
-        errors["idempotency_key"] = _("The idempotency key must have 1 to 255 characters.")
+        message = _("The idempotency key must have 1 to 255 characters.")
+        errors["idempotency_key"] = ValidationError(message, code="parameter_invalid")
     if errors:
-        raise ValidationError({k: ValidationError(v, code="invalid") for k, v in errors.items()})
+        raise ValidationError(errors)
 
 
 def _over_refundable(payment: Payment) -> ValidationError:
