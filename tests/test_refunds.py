@@ -257,20 +257,12 @@ def test_events_for_webhooks(multi_link):
     assert receipt["sales_receipt"] == payment.receipt.public_id
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_refunds_never_exceed_the_payment():
-    """Each thread has its own connection: on PostgreSQL the payment's row lock
-    serialises them; on SQLite the writers do."""
+def race(payment: Payment, n: int, key_of) -> list[str]:
+    """n threads refund 5 $ of one payment at once, each with its own connection."""
     import threading
 
     from django.db import connection
 
-    from conftest import make_merchant
-
-    merchant = make_merchant(email="race@bakery.test").merchant
-    link = link_create(merchant=merchant, kind="multi", amount=1250, description="Box")
-    payment = paid(link)
-    n = 8
     barrier = threading.Barrier(n)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -278,7 +270,7 @@ def test_concurrent_refunds_never_exceed_the_payment():
     def one(i: int) -> None:
         try:
             barrier.wait()
-            got = refund(Payment.objects.get(pk=payment.pk), 500, key=f"race-{i}")
+            got = refund(Payment.objects.get(pk=payment.pk), 500, key=key_of(i))
             outcome = got.status
         except ValidationError as e:
             outcome = next(iter(e.error_dict))
@@ -294,8 +286,36 @@ def test_concurrent_refunds_never_exceed_the_payment():
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == ["amount"] * (n - 2) + ["succeeded"] * 2, outcomes
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refunds_never_exceed_the_payment():
+    """On PostgreSQL the payment's row lock serialises them; on SQLite the writers do."""
+    from conftest import make_merchant
+
+    merchant = make_merchant(email="race@bakery.test").merchant
+    link = link_create(merchant=merchant, kind="multi", amount=1250, description="Box")
+    payment = paid(link)
+    n = 8
+    outcomes = race(payment, n, lambda i: f"race-{i}")
+    assert outcomes == ["amount"] * (n - 2) + ["succeeded"] * 2, outcomes
     payment.refresh_from_db()
     assert payment.amount_refunded == 1000
     assert sum(SandboxRefund.objects.values_list("amount", flat=True)) == 1000
     assert sorted(RefundReceipt.objects.values_list("number", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_make_one_refund():
+    from conftest import make_merchant
+
+    merchant = make_merchant(email="twice@bakery.test").merchant
+    link = link_create(merchant=merchant, kind="multi", amount=1250, description="Box")
+    payment = paid(link)
+    outcomes = race(payment, 6, lambda i: "double-click")
+    assert set(outcomes) <= {"succeeded", "pending"}, outcomes
+    assert Refund.objects.count() == SandboxRefund.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 500
+    assert RefundReceipt.objects.count() == 1
