@@ -128,7 +128,7 @@ def refund_receipt_pdf(*, receipt: RefundReceipt, language: str) -> bytes:
                 (_("Customer"), receipt.customer_display),
                 (_("Refunded to"), f"{payment.payer_name} · {payment.payer_email}"),
                 (_("Payment method"), receipt.payment_method),
-                (_("Refunds"), sales),
+                (_("Original sale"), sales),
                 (_("Reason"), receipt.refund.get_reason_display()),
                 (_("Description"), receipt.description),
             ],
