@@ -2,6 +2,7 @@
 idempotency, pending and failed refunds, the crash after the processor refunded, the
 emails, the events, and the dashboard's pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from paylinks.receipts.models import Refund, RefundReceipt, SalesReceipt
 from paylinks.receipts.refunds import refund_create, refunds_recheck_due
 from paylinks.webhooks.models import Event
 from test_notifications import body, smtp  # noqa: F401 (the SMTP server fixture)
+from test_receipt_pdf import pdf_text
 
 NBSP = "\u00a0"
 
@@ -238,7 +240,9 @@ def test_customer_gets_the_refund_receipt_in_their_language_and_merchant_a_notic
     assert f"Montant remboursé{NBSP}: 5,00{NBSP}$" in body(customer)
     [pdf] = [p for p in customer.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename() == "recu-de-remboursement-1.pdf"
-    assert pdf.get_content().startswith(b"%PDF")
+    drawn = pdf_text(pdf.get_content())
+    assert f"Reçu de remboursement nº{NBSP}1" in drawn and f"5,00{NBSP}$" in drawn
+    assert re.search(r"Reçu de vente nº\s1\n", drawn)  # the sale it refunds
     owner = by_to["owner@bakery.test"]
     assert owner["Reply-To"] == "jeanne@example.com"
     assert "$5.00" in owner["Subject"] and "Refund receipt no. 1" in body(owner)
