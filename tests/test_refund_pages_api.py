@@ -131,6 +131,8 @@ def test_api_refund_with_idempotency_key_list_and_retrieve(api, multi_link):
     assert one["object"] == "refund_receipt" and one["refund"] == body["id"]
     assert one["sales_receipt"] == payment.receipt.public_id
     assert api.get(f"/payments/{payment.public_id}").json()["amount_refunded"] == 1250
+    nothing_left = api.post(path, {}).json()["error"]
+    assert (nothing_left["code"], nothing_left["param"]) == ("fully_refunded", "amount")
 
 
 def test_api_errors_name_the_field(api, multi_link):

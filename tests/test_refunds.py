@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from pay import pay_bank, pay_card
 from paylinks.checkout.models import Payment
 from paylinks.checkout.services import payments_settle_due
+from paylinks.checkout.tasks import reconcile_payments
 from paylinks.links.models import PaymentLink
 from paylinks.links.services import link_create
 from paylinks.merchants.models import Merchant
@@ -183,7 +184,7 @@ def test_a_pending_refund_is_booked_when_it_settles(multi_link, run_tasks, smtp,
     run_tasks()
     assert not [m for m in smtp.messages if "efund" in m["Subject"]]  # nothing yet
     due_now()
-    refunds_recheck_due()
+    reconcile_payments.call()  # the worker's periodic pass
     pending.refresh_from_db()
     assert pending.status == "succeeded" and pending.receipt.number == 1
     run_tasks()

@@ -127,6 +127,9 @@ def refund_create(
         currency=currency,
     )
     processor = get_processor(payment.merchant)
+    if payment.attempt.processor != processor.name:
+        message = _("This payment was taken by another processor: refund it there.")
+        raise ValidationError({"payment": ValidationError(message, code="processor_changed")})
     now = timezone.now()
     try:
         with transaction.atomic():

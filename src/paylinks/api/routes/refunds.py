@@ -98,7 +98,8 @@ def create_refund(request: HttpRequest, payload: RefundCreate, payment_id: str =
     except Payment.DoesNotExist:
         raise not_found() from None
     key = request.headers.get("Idempotency-Key") or f"api-{secrets.token_hex(16)}"
-    amount = payload.amount if payload.amount is not None else payment.refundable
+    # No amount: what is left (or, if nothing is, the whole: its error then says why).
+    amount = payload.amount if payload.amount is not None else payment.refundable or payment.amount
     refund = refund_create(
         payment=payment,
         amount=amount,
