@@ -324,3 +324,44 @@ def test_concurrent_requests_with_one_key_make_one_refund():
     payment.refresh_from_db()
     assert payment.amount_refunded == 500
     assert RefundReceipt.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_server_killed_after_the_processor_refunded_then_the_recheck(tmp_path):
+    """A real server process dies (as kill -9 would) between the processor's refund and
+    paylinks' commit; the periodic pass books the refund once, from the same key."""
+    import json
+    import urllib.request
+
+    from conftest import make_merchant
+    from livehttp import serve
+    from paylinks.api.services import apikey_create
+
+    merchant = make_merchant(email="crash@bakery.test").merchant
+    link = link_create(merchant=merchant, kind="multi", amount=4000, description="Cake")
+    payment = paid(link)
+    _key, secret = apikey_create(merchant=merchant, name="crash")
+    with serve(tmp_path, workers=1, PAYLINKS_FAULTS="after_refund") as base:
+        request = urllib.request.Request(
+            f"{base}/api/v1/payments/{payment.public_id}/refunds",
+            json.dumps({"amount": 1500}).encode(),
+            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                status = r.status
+        except OSError as e:  # the connection died with the worker (or a 5xx)
+            status = getattr(e, "code", None)
+        assert status is None or status >= 500, status  # never a success
+    assert SandboxRefund.objects.get().status == "succeeded"  # the money went back
+    stuck = Refund.objects.get()
+    assert (stuck.status, stuck.processor_ref, stuck.source) == ("pending", "", "api")
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 1500  # held meanwhile: never refunded twice
+    Refund.objects.update(next_check_at=timezone.now() - timedelta(seconds=1))
+    assert refunds_recheck_due() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == "succeeded" and stuck.receipt.number == 1
+    assert SandboxRefund.objects.count() == 1
+    assert refunds_recheck_due() == 0  # and nothing more to do
