@@ -14,6 +14,7 @@ from paylinks.api.services import apikey_create
 from paylinks.checkout.models import Payment
 from paylinks.links.services import link_create
 from paylinks.merchants.models import AuditEvent
+from paylinks.receipts.refunds import refund_create
 from paylinks.webhooks.services import endpoint_create
 
 
@@ -112,7 +113,13 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
         merchant=victim, kind="multi", amount=100, description="Secret", collect_delivery=True
     )
     payment = pay_card(link).payment
+    refunded = refund_create(
+        payment=payment, amount=10, reason="other", idempotency_key="k", requested_by=None
+    )
     ids = {
+        "refunds": payment.public_id,
+        "refunds:detail": refunded.receipt.public_id,
+        "refunds:pdf": refunded.receipt.public_id,
         "links": link.public_id,
         "receipts": payment.receipt.public_id,
         "checkout": payment.public_id,
@@ -127,6 +134,9 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
         "links:qr",
         "receipts:detail",
         "checkout:delivered",
+        "refunds:payment",
+        "refunds:refund",
+        "refunds:detail",
     } <= set(names)
     client.force_login(make_merchant(email="attacker@shop.test"))
     for name in names:
@@ -138,6 +148,7 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
     assert payment.delivery_status == "to_deliver" and link.is_active
     endpoint.refresh_from_db()
     assert endpoint.is_active and victim.api_keys.get().revoked_at is None
+    assert payment.amount_refunded == 10  # no refund by another merchant
 
 
 HOSTILE = [

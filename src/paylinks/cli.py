@@ -219,13 +219,16 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from paylinks.checkout.services import payments_reconcile
+    from paylinks.receipts.refunds import refunds_recheck_due
 
     counts = payments_reconcile(
         older_than=None if args.older_than is None else timedelta(seconds=args.older_than)
     )
+    refunds = refunds_recheck_due()
     print(
         f"reconciled: {counts['completed']} completed, {counts['failed']} failed, "
-        f"{counts['settlements_checked']} pending transfers checked"
+        f"{counts['settlements_checked']} pending transfers checked, "
+        f"{refunds} pending refunds checked"
     )
     return 0
 
@@ -295,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_createmerchant)
 
     p = sub.add_parser(
-        "reconcile", help="finish payments a crash left half done (also runs in the worker)"
+        "reconcile",
+        help="finish payments and refunds a crash left half done (also runs in the worker)",
     )
     p.add_argument(
         "--older-than",

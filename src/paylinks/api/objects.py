@@ -10,7 +10,7 @@ from paylinks.api.services import livemode
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import PaymentsAccount
-from paylinks.receipts.models import SalesReceipt
+from paylinks.receipts.models import Refund, RefundReceipt, SalesReceipt
 
 
 def ts(value: datetime | None) -> int | None:
@@ -65,6 +65,7 @@ def payment_object(payment: Payment) -> dict[str, Any]:
         "payer_email": payment.payer_email,
         "delivery_status": payment.delivery_status,
         "sales_receipt": receipt.first(),
+        "amount_refunded": payment.amount_refunded,
         "created": ts(payment.created_at),
         "settled": ts(payment.settled_at),
     }
@@ -110,6 +111,47 @@ def receipt_object(receipt: SalesReceipt) -> dict[str, Any]:
     }
 
 
+def refund_object(refund: Refund) -> dict[str, Any]:
+    receipt = RefundReceipt.objects.filter(refund_id=refund.pk).values_list("public_id", flat=True)
+    return {
+        "id": refund.public_id,
+        "object": "refund",
+        "livemode": livemode(),
+        "payment": refund.payment.public_id,
+        "status": refund.status,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "note": refund.note,
+        "source": refund.source,
+        "failure_code": refund.failure_code,
+        "failure_message": refund.failure_message,
+        "refund_receipt": receipt.first(),
+        "created": ts(refund.created_at),
+        "completed": ts(refund.completed_at),
+    }
+
+
+def refund_receipt_object(receipt: RefundReceipt) -> dict[str, Any]:
+    return {
+        "id": receipt.public_id,
+        "object": "refund_receipt",
+        "livemode": livemode(),
+        "number": receipt.number,
+        "refund": receipt.refund.public_id,
+        "sales_receipt": receipt.sales_receipt.public_id,
+        "date": receipt.date,
+        "customer_name": receipt.customer_name,
+        "customer_email": receipt.customer_email,
+        "description": receipt.description,
+        "line_description": receipt.line_description,
+        "amount": receipt.amount,
+        "currency": receipt.currency,
+        "payment_method": receipt.payment_method,
+        "created": ts(receipt.created_at),
+    }
+
+
 def account_object(account: PaymentsAccount) -> dict[str, Any]:
     return {
         "id": account.public_id,
@@ -134,4 +176,8 @@ def to_object(obj: Model) -> dict[str, Any]:
         return attempt_object(obj)
     if isinstance(obj, PaymentsAccount):
         return account_object(obj)
+    if isinstance(obj, Refund):
+        return refund_object(obj)
+    if isinstance(obj, RefundReceipt):
+        return refund_receipt_object(obj)
     raise TypeError(f"no public form for {type(obj).__name__}")

@@ -165,6 +165,7 @@ class Payment(BaseModel):
     payer_email: str
     delivery_status: Literal["", "to_deliver", "delivered"]
     sales_receipt: str | None
+    amount_refunded: int
     created: int
     settled: int | None
 
@@ -256,6 +257,10 @@ EventType = Literal[
     "payment.pending",
     "payment.failed",
     "sales_receipt.created",
+    "refund.created",
+    "refund.succeeded",
+    "refund.failed",
+    "refund_receipt.created",
     "payment_account.approved",
     "payment_account.rejected",
 ]

@@ -24,12 +24,15 @@ def settle_payment(*, payment_id: int) -> None:
 @task()
 def reconcile_payments() -> None:
     """The periodic recovery pass; it schedules its own next run. Besides payments it
-    queues again the webhook deliveries a dead worker left behind."""
+    asks about pending refunds and queues again the webhook deliveries a dead worker
+    left behind."""
     from paylinks.checkout.services import payments_reconcile
+    from paylinks.receipts.refunds import refunds_recheck_due
     from paylinks.webhooks.services import deliveries_resume
 
     try:
         payments_reconcile()
+        refunds_recheck_due()
         deliveries_resume()
         counters.prune()
     finally:

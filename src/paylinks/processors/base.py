@@ -11,7 +11,8 @@ Paying is two calls, so that money only moves after paylinks has recorded the in
 2. ``confirm`` moves the money (or asks the customer for an action: 3-D Secure).
 ``retrieve`` reads the processor's own record (recovery, webhooks, after 3-D Secure),
 ``cancel`` makes sure an unconfirmed or abandoned intent never completes, ``refund``
-gives money back, ``parse_webhook`` turns a signed processor webhook into an event.
+gives money back (``retrieve_refund``, ``list_refunds`` ask about refunds again),
+``parse_webhook`` turns a signed processor webhook into an event.
 A new processor is one module implementing this protocol.
 """
 
@@ -67,9 +68,15 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class RefundResult:
-    status: str  # "succeeded", "pending" or "failed"
+    """The processor's state of one refund: "succeeded", "pending" (completes later: ask
+    again with ``retrieve_refund``) or "failed" (``failure_code`` says why)."""
+
+    status: str
     reference: str = ""
     failure_code: str = ""
+    amount: int = 0  # when known (a refund made in the processor's own dashboard)
+    payment_reference: str = ""  # the refunded payment's reference, when known
+    paylinks_refund: str = ""  # our refund's public id, when paylinks asked for it
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,25 @@ class Processor(Protocol):
         "succeeded" if it completed first)."""
         ...
 
-    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> RefundResult: ...
+    def refund(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> RefundResult:
+        """Give back ``amount`` of a payment, once per idempotency key (the same key
+        answers with the same refund). ``metadata`` names paylinks' refund."""
+        ...
+
+    def retrieve_refund(self, *, reference: str) -> RefundResult:
+        """A refund as the processor has it now (a pending refund is asked about again)."""
+        ...
+
+    def list_refunds(self, *, reference: str) -> list[RefundResult]:
+        """Every refund of a payment (those made in the processor's own dashboard too)."""
+        ...
 
     def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
         """Verify a webhook's signature on the raw body. Raises ValueError if it is forged."""

@@ -51,6 +51,10 @@ class SandboxRefund(models.Model):
     charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10)
+    failure_code = models.CharField(max_length=40, blank=True)
+    # A pending refund (of a bank transfer, or of the card whose refunds fail) is final
+    # from this time, like a real processor's that completes later.
+    settles_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -11,10 +11,14 @@ Cards (any future expiry, any 3-digit CVC; 4 digits for American Express):
     4000 0000 0000 0069  expired card (expired_card)
     4000 0000 0000 0127  incorrect CVC (incorrect_cvc)
     4000 0000 0000 0119  processing error (processing_error)
+    4000 0000 0000 5126  succeeds, but its refunds stay pending, then fail
+                         (expired_or_canceled_card), like Stripe's card of that number
     any other number that passes the Luhn check succeeds; one that fails it is
     refused at payment (incorrect_number).
 Bank transfers start pending and settle after PAYLINKS_SANDBOX_SETTLE_SECONDS;
-account number 000111111116 fails at settlement (account_closed).
+account number 000111111116 fails at settlement (account_closed). A refund of a card
+payment succeeds at once; a refund of a bank transfer is pending and completes after
+PAYLINKS_SANDBOX_SETTLE_SECONDS.
 """
 
 import re
@@ -46,6 +50,7 @@ CARD_OUTCOMES = {
     "4000000000000119": "processing_error",
 }
 FAILING_ACCOUNT = "000111111116"
+REFUND_FAILING_CARD = "4000000000005126"
 ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -109,6 +114,8 @@ def tokenize_card(*, number: str, exp_month: int, exp_year: int, cvc: str) -> Sa
         exp_year=exp_year if 0 < exp_year < 10000 else None,
         fingerprint=salted_hmac("paylinks.sandbox.card", number).hexdigest()[:32],
         outcome=_card_failure(number, exp_month, exp_year, cvc),
+        # For a card: its refunds fail when they settle.
+        fails_at_settlement=number == REFUND_FAILING_CARD,
     )
 
 
@@ -258,23 +265,80 @@ class SandboxProcessor:
                 charge.save(update_fields=["status"])
         return _result(charge)
 
-    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> RefundResult:
+    def refund(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> RefundResult:
+        """One refund per key (the same key answers with the first). A card's refund
+        succeeds at once (the refund-failing card's stays pending, then fails); a bank
+        transfer's is pending until PAYLINKS_SANDBOX_SETTLE_SECONDS have passed."""
         existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
-            with transaction.atomic():
-                charge = SandboxCharge.objects.select_for_update(of=("self",)).get(
-                    reference=reference
-                )
-                refunded = sum(charge.refunds.values_list("amount", flat=True))
-                ok = charge.status == "succeeded" and 0 < amount <= charge.amount - refunded
-                existing = SandboxRefund.objects.create(
-                    reference=new_id("re_sbx"),
-                    idempotency_key=idempotency_key,
-                    charge=charge,
-                    amount=amount if ok else 0,
-                    status="succeeded" if ok else "failed",
-                )
-        return RefundResult(status=existing.status, reference=existing.reference)
+            try:
+                with transaction.atomic():
+                    charge = (
+                        SandboxCharge.objects.select_for_update(of=("self",))
+                        .select_related("token")
+                        .filter(reference=reference)
+                        .first()
+                    )
+                    if charge is None:
+                        raise ProcessorError(f"no such payment: {reference}")
+                    refunded = sum(
+                        charge.refunds.exclude(status="failed").values_list("amount", flat=True)
+                    )
+                    ok = charge.status == "succeeded" and 0 < amount <= charge.amount - refunded
+                    later = charge.method == "bank_transfer" or bool(
+                        charge.token and charge.token.fails_at_settlement
+                    )
+                    delay = timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
+                    existing = SandboxRefund.objects.create(
+                        reference=new_id("re_sbx"),
+                        idempotency_key=idempotency_key,
+                        charge=charge,
+                        amount=amount if ok else 0,
+                        status=("pending" if later else "succeeded") if ok else "failed",
+                        failure_code="" if ok else "amount_too_large",
+                        settles_at=timezone.now() + delay if ok and later else None,
+                    )
+            except IntegrityError:  # the same key at the same time: the first one answers
+                existing = SandboxRefund.objects.get(idempotency_key=idempotency_key)
+        return self.retrieve_refund(reference=existing.reference)
+
+    def retrieve_refund(self, *, reference: str) -> RefundResult:
+        """The refund as it is now; a pending one whose time has come completes."""
+        with transaction.atomic():
+            refund = (
+                SandboxRefund.objects.select_for_update(of=("self",))
+                .select_related("charge__token")
+                .filter(reference=reference)
+                .first()
+            )
+            if refund is None:
+                raise ProcessorError(f"no such refund: {reference}")
+            due = refund.settles_at is not None and refund.settles_at <= timezone.now()
+            if refund.status == "pending" and due:
+                token = refund.charge.token
+                if refund.charge.method == "card" and token and token.fails_at_settlement:
+                    refund.status, refund.failure_code = "failed", "expired_or_canceled_card"
+                else:
+                    refund.status = "succeeded"
+                refund.save(update_fields=["status", "failure_code"])
+        return RefundResult(
+            status=refund.status,
+            reference=refund.reference,
+            failure_code=refund.failure_code,
+            amount=refund.amount,
+            payment_reference=refund.charge.reference,
+        )
+
+    def list_refunds(self, *, reference: str) -> list[RefundResult]:
+        refunds = SandboxRefund.objects.filter(charge__reference=reference).order_by("id")
+        return [self.retrieve_refund(reference=r.reference) for r in refunds]
 
     def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
         raise ValueError("the sandbox sends no webhooks")

@@ -17,6 +17,14 @@ from paylinks.processors.models import InboundEvent
 log = logging.getLogger(__name__)
 
 PAYMENT_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+# A payment's refunds changed (made by paylinks, or in the processor's own dashboard).
+REFUND_EVENTS = {
+    "charge.refunded",
+    "charge.refund.updated",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
+}
 
 
 class UnknownAccount(Exception):
@@ -56,6 +64,21 @@ def inbound_event_receive(
     return True
 
 
+def _refunds_sync(event: InboundEvent) -> str:
+    """Book the payment's refunds as the processor has them now (never the event's copy):
+    ours are recorded, those made in the processor's dashboard booked, each once."""
+    from paylinks.processors.base import ProcessorError
+    from paylinks.receipts.refunds import refund_book_from_processor
+
+    try:
+        found = get_processor(event.merchant).list_refunds(reference=event.reference)
+    except ProcessorError:
+        log.error("processor unavailable listing the refunds of %s", event.reference)
+        return "processor_unavailable"
+    booked = [refund_book_from_processor(merchant=event.merchant, result=r) for r in found]
+    return f"refunds_{sum(1 for r in booked if r is not None)}"
+
+
 def inbound_event_process(*, event: InboundEvent) -> InboundEvent:
     """Apply a stored event once (a task that runs again finds it processed)."""
     from paylinks.checkout.models import Attempt
@@ -75,9 +98,11 @@ def inbound_event_process(*, event: InboundEvent) -> InboundEvent:
         else:
             attempt = attempt_refresh(attempt=attempt)
             result = f"attempt_{attempt.outcome}"
-    elif event.type in ("charge.refunded", "charge.dispute.created"):
-        # Recorded for the merchant's books; refunds and disputes are booked by the
-        # refunds feature (not yet built): logged so an operator sees them.
+    elif event.type in REFUND_EVENTS and event.reference:
+        result = _refunds_sync(event)
+    elif event.type == "charge.dispute.created":
+        # Recorded for the merchant's books; disputes are not booked yet: logged so an
+        # operator sees them.
         log.warning("%s for %s: recorded, not booked yet", event.type, event.reference)
         result = "recorded"
     InboundEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(

@@ -17,6 +17,7 @@ Bank transfers are not offered with Stripe (pre-authorised debits need mandates 
 adapter does not collect): the link form and hosted page say it takes cards only.
 """
 
+from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -61,6 +62,15 @@ def failure_code(error: stripe.StripeError) -> str:
     if code in FAILURE_MESSAGES and code != "velocity_limited":
         return code
     return "card_declined" if isinstance(error, stripe.CardError) else "processing_error"
+
+
+def _get(obj: Any, name: str) -> Any:
+    """A field of a Stripe object or of its plain dict (a webhook's copy), or None."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    if isinstance(obj, str):
+        return obj if name == "id" else None
+    return getattr(obj, name, None)
 
 
 def is_test_key(key: str) -> bool:
@@ -212,18 +222,70 @@ class StripeProcessor:
             raise ProcessorError(str(e)) from e
         return self.retrieve(reference=reference)
 
-    def refund(self, *, reference: str, amount: int, idempotency_key: str) -> RefundResult:
+    def refund(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> RefundResult:
         try:
             refund = self.client.v1.refunds.create(
-                {"payment_intent": reference, "amount": amount},
+                cast(
+                    Any,
+                    {"payment_intent": reference, "amount": amount, "metadata": metadata or {}},
+                ),
                 {"idempotency_key": idempotency_key},
             )
         except stripe.InvalidRequestError as e:
             return RefundResult(status="failed", failure_code=str(e.code or "refund_failed"))
         except stripe.StripeError as e:
             raise ProcessorError(str(e)) from e
-        status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
-        return RefundResult(status=status.get(refund.status or "", "pending"), reference=refund.id)
+        return self.refund_result(refund)
+
+    def retrieve_refund(self, *, reference: str) -> RefundResult:
+        try:
+            refund = self.client.v1.refunds.retrieve(reference)
+        except stripe.StripeError as e:
+            raise ProcessorError(str(e)) from e
+        return self.refund_result(refund)
+
+    def list_refunds(self, *, reference: str) -> list[RefundResult]:
+        try:
+            found = self.client.v1.refunds.list({"payment_intent": reference, "limit": 100})
+        except stripe.StripeError as e:
+            raise ProcessorError(str(e)) from e
+        results = []
+        for refund in found.data:
+            result = self.refund_result(refund)
+            if not result.payment_reference:
+                result = replace(result, payment_reference=reference)
+            results.append(result)
+        return results
+
+    def refund_result(self, refund: Any) -> RefundResult:
+        """A Stripe refund object (from the API or a webhook) in the protocol's words."""
+        status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
+            str(_get(refund, "status") or ""), "pending"
+        )
+        payment_reference = _get(refund, "payment_intent") or ""
+        charge = _get(refund, "charge")
+        if not payment_reference and charge:  # a refund made from the charge
+            try:
+                found = self.client.v1.charges.retrieve(str(_get(charge, "id")))
+            except stripe.StripeError as e:
+                raise ProcessorError(str(e)) from e
+            payment_reference = found.payment_intent or ""
+        metadata = _get(refund, "metadata") or {}
+        return RefundResult(
+            status=status,
+            reference=str(_get(refund, "id") or ""),
+            failure_code=str(_get(refund, "failure_reason") or "") if status == "failed" else "",
+            amount=int(_get(refund, "amount") or 0),
+            payment_reference=str(_get(payment_reference, "id") or payment_reference),
+            paylinks_refund=str(_get(metadata, "paylinks_refund") or ""),
+        )
 
     @staticmethod
     def _result(intent: Any) -> ChargeResult:

@@ -97,6 +97,19 @@ class Payout(models.Model):
         return self.public_id
 
 
+# Why a refund failed (stable codes from the processor; messages for people).
+REFUND_FAILURE_MESSAGES = {
+    "expired_or_canceled_card": _(
+        "The card it was paid with is expired or cancelled: refund the customer another way."
+    ),
+    "lost_or_stolen_card": _(
+        "The card it was paid with was reported lost or stolen: refund the customer another way."
+    ),
+    "insufficient_funds": _("The processor balance is too low to refund now. Try again later."),
+    "amount_too_large": _("The processor refused: more than is left to refund."),
+}
+
+
 class Refund(models.Model):
     """Money given back on a payment, in full or in part. Its amount counts against the
     payment (``Payment.amount_refunded``) from the moment it is requested until it fails,
@@ -166,6 +179,13 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def failure_message(self) -> str:
+        if not self.failure_code:
+            return ""
+        default = _("The processor did not complete the refund.")
+        return str(REFUND_FAILURE_MESSAGES.get(self.failure_code, default))
 
 
 class RefundReceipt(models.Model):

@@ -11,7 +11,7 @@ from fpdf import FPDF
 
 from paylinks.checkout.models import Payment
 from paylinks.money import babel_locale, format_money, site_language
-from paylinks.receipts.models import SalesReceipt
+from paylinks.receipts.models import RefundReceipt, SalesReceipt
 
 # The PDF's built-in fonts cover Latin-1; these few characters are written as their
 # nearest Latin-1 look-alikes (French text and CLDR amounts use them).
@@ -55,58 +55,98 @@ def delivery_lines(payment: Payment, language: str) -> list[str]:
     return [line for line in lines if line]
 
 
+def _document(
+    *, business: str, title: str, facts: list[tuple[str, str]], line: str, amount: str
+) -> bytes:
+    """One receipt page (in the active language): business, title, facts, one line, total."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(_t(title))
+    pdf.set_author(_t(business))
+    pdf.set_margins(20, 20, 20)
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 18)
+    pdf.cell(0, 10, _t(business), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 14)
+    pdf.cell(0, 9, _t(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for label, value in facts:
+        if not value:
+            continue
+        pdf.set_font("helvetica", "B", 10)
+        pdf.cell(50, 6, _t(label))
+        pdf.set_font("helvetica", "", 10)
+        pdf.multi_cell(0, 6, _t(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("helvetica", "B", 10)
+    pdf.set_fill_color(238, 242, 246)
+    pdf.cell(130, 8, _t(_("Product or service")), border="B", fill=True)
+    pdf.cell(0, 8, _t(_("Amount")), border="B", fill=True, align="R")
+    pdf.ln()
+    pdf.set_font("helvetica", "", 10)
+    pdf.cell(130, 8, _t(line[:90]))
+    pdf.cell(0, 8, _t(amount), align="R")
+    pdf.ln()
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(130, 9, _t(_("Total")), border="T")
+    pdf.cell(0, 9, _t(amount), border="T", align="R")
+    pdf.ln()
+    return bytes(pdf.output())
+
+
 def receipt_pdf(*, receipt: SalesReceipt, language: str) -> bytes:
     language = site_language(language)
     payment = receipt.payment
     with translation.override(language):
-        pdf = FPDF(format="A4")
-        pdf.set_title(_t(_("Sales receipt no. %(number)s") % {"number": receipt.number}))
-        pdf.set_author(_t(receipt.merchant.business_name))
-        pdf.set_margins(20, 20, 20)
-        pdf.add_page()
-        pdf.set_font("helvetica", "B", 18)
-        pdf.cell(0, 10, _t(receipt.merchant.business_name), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("helvetica", "", 14)
-        title = _("Sales receipt no. %(number)s") % {"number": receipt.number}
-        pdf.cell(0, 9, _t(title), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
-
-        def fact(label: str, value: str) -> None:
-            if not value:
-                return
-            pdf.set_font("helvetica", "B", 10)
-            pdf.cell(50, 6, _t(label))
-            pdf.set_font("helvetica", "", 10)
-            pdf.multi_cell(0, 6, _t(value), new_x="LMARGIN", new_y="NEXT")
-
-        fact(_("Date"), formats.date_format(receipt.date, "DATE_FORMAT"))
-        fact(_("Customer"), receipt.customer_display)
-        fact(_("Paid by"), f"{payment.payer_name} · {payment.payer_email}")
-        fact(_("Payment method"), receipt.payment_method)
-        fact(_("Description"), receipt.description)
         address = delivery_lines(payment, language)
-        if address:
-            fact(_("Delivery address"), "\n".join(address))
-        pdf.ln(6)
-        amount = format_money(receipt.amount, receipt.currency, language)
-        pdf.set_font("helvetica", "B", 10)
-        pdf.set_fill_color(238, 242, 246)
-        pdf.cell(130, 8, _t(_("Product or service")), border="B", fill=True)
-        pdf.cell(0, 8, _t(_("Amount")), border="B", fill=True, align="R")
-        pdf.ln()
-        pdf.set_font("helvetica", "", 10)
-        pdf.cell(130, 8, _t(receipt.line_description[:90]))
-        pdf.cell(0, 8, _t(amount), align="R")
-        pdf.ln()
-        pdf.set_font("helvetica", "B", 11)
-        pdf.cell(130, 9, _t(_("Total")), border="T")
-        pdf.cell(0, 9, _t(amount), border="T", align="R")
-        pdf.ln()
-    return bytes(pdf.output())
+        return _document(
+            business=receipt.merchant.business_name,
+            title=_("Sales receipt no. %(number)s") % {"number": receipt.number},
+            facts=[
+                (_("Date"), formats.date_format(receipt.date, "DATE_FORMAT")),
+                (_("Customer"), receipt.customer_display),
+                (_("Paid by"), f"{payment.payer_name} · {payment.payer_email}"),
+                (_("Payment method"), receipt.payment_method),
+                (_("Description"), receipt.description),
+                (_("Delivery address"), "\n".join(address)),
+            ],
+            line=receipt.line_description,
+            amount=format_money(receipt.amount, receipt.currency, language),
+        )
+
+
+def refund_receipt_pdf(*, receipt: RefundReceipt, language: str) -> bytes:
+    """A refund receipt: what was given back, on which sales receipt."""
+    language = site_language(language)
+    payment = receipt.refund.payment
+    with translation.override(language):
+        sales = _("Sales receipt no. %(number)s") % {"number": receipt.sales_receipt.number}
+        return _document(
+            business=receipt.merchant.business_name,
+            title=_("Refund receipt no. %(number)s") % {"number": receipt.number},
+            facts=[
+                (_("Date"), formats.date_format(receipt.date, "DATE_FORMAT")),
+                (_("Customer"), receipt.customer_display),
+                (_("Refunded to"), f"{payment.payer_name} · {payment.payer_email}"),
+                (_("Payment method"), receipt.payment_method),
+                (_("Original sale"), sales),
+                (_("Reason"), receipt.refund.get_reason_display()),
+                (_("Description"), receipt.description),
+            ],
+            line=receipt.line_description,
+            amount=format_money(receipt.amount, receipt.currency, language),
+        )
 
 
 def receipt_pdf_filename(receipt: SalesReceipt, language: str) -> str:
     """``receipt-4.pdf`` / ``recu-4.pdf`` (ASCII, safe in any mail client's header)."""
     with translation.override(site_language(language)):
         word = unicodedata.normalize("NFKD", _("receipt")).encode("ascii", "ignore").decode()
+    return f"{word}-{receipt.number}.pdf"
+
+
+def refund_receipt_pdf_filename(receipt: RefundReceipt, language: str) -> str:
+    """``refund-receipt-2.pdf`` / ``recu-de-remboursement-2.pdf`` (ASCII)."""
+    with translation.override(site_language(language)):
+        word = _("refund-receipt")
+    word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
     return f"{word}-{receipt.number}.pdf"

@@ -31,6 +31,10 @@ EVENT_TYPES = (
     "payment.failed",
     "payment_attempt.failed",
     "sales_receipt.created",
+    "refund.created",
+    "refund.succeeded",
+    "refund.failed",
+    "refund_receipt.created",
     "payment_account.approved",
     "payment_account.rejected",
 )
