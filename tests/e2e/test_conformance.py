@@ -13,14 +13,20 @@ import pytest
 
 from conftest import make_merchant
 from e2e.checkers import axe_violations, vnu_errors
+from e2e.conftest import shot
 from e2e.test_sending_pages import logged_in_context
 from pay import checkout_for, pay_bank, pay_card, stuck_attempt
 from paylinks.api.services import apikey_create
 from paylinks.links.services import link_create, link_deactivate
+from paylinks.merchants.services import merchant_customise
 from paylinks.receipts.models import SalesReceipt
 from paylinks.webhooks.services import endpoint_create
+from test_customise import image_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+SHOTS = {"hosted-fresh", "hosted-card-error", "settings", "settings-errors", "qr-print"}
 
 
 class Pages:
@@ -44,6 +50,8 @@ class Pages:
             self._save(name, served)
         if dom:
             self._save(name + "-dom", page.content())
+        if name in SHOTS:
+            shot(page, f"conformance-{self.language}-{name}")
 
     def visit(self, page, url: str, name: str) -> None:
         response = page.goto(url)
@@ -115,7 +123,12 @@ def test_every_page_passes_axe_and_the_nu_checker(
     fr = language == "fr"
     locale = f"{language}-CA"
     user = make_merchant(email=f"conformance-{language}@bakery.test", locale=language)
-    merchant = user.merchant
+    merchant = merchant_customise(
+        merchant=user.merchant,
+        business_name="Atelier Nova",
+        accent_color="#5b21b6",
+        logo=image_bytes(size=(300, 120)),
+    )
     multi = link_create(
         merchant=merchant,
         kind="multi",
@@ -207,10 +220,15 @@ def test_every_page_passes_axe_and_the_nu_checker(
         ("/developers/api-keys/", "api-keys"),
         ("/developers/webhooks/", "webhooks"),
         (f"/developers/webhooks/{endpoint.public_id}/", "webhook"),
+        ("/account/settings/", "settings"),
+        (f"/sales/payment-links/{multi.public_id}/qr/print/", "qr-print"),
     ):
         pages.visit(page, base + path, name)
     pages.visit(page, base + "/sales/payment-links/new/multi/", "link-create-multi")
     pages.submit(page, lambda: page.locator("main .primary").click(), "link-create-errors")
+    pages.visit(page, base + "/account/settings/", "settings-again")
+    page.locator("#id_accent_color").fill("#ffff00")
+    pages.submit(page, lambda: page.locator("main button.primary").click(), "settings-errors")
 
     errors = vnu_errors(pages.files)
     assert not pages.axe + errors, "\n".join(pages.axe + errors)

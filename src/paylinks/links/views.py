@@ -353,3 +353,16 @@ def link_qr(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpRes
     if kind == "png":
         response["Content-Disposition"] = f'attachment; filename="{link.public_id}-qr.png"'
     return response
+
+
+@merchant_required
+def link_qr_print(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """A page to print and put on the counter: the business (logo, name, colour), what is
+    sold, the amount, the QR code and the URL, in the merchant's language."""
+    link = _get_link(merchant, public_id)
+    with translation.override(merchant.locale):
+        return render(
+            request,
+            "links/qr_print.html",
+            {"link": link, "merchant": merchant, "url": settings.BASE_URL + link.path},
+        )

@@ -12,6 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => { button.textContent = label; }, 1500);
     });
   });
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
   // Hosted page: show the fields of the chosen payment method only.
   const radios = document.querySelectorAll('input[name="method"]');
   const sets = document.querySelectorAll("fieldset[data-method]");
