@@ -183,3 +183,22 @@ def test_the_server_checks_without_the_browsers_checks(client, multi_link):
     for i in described.group(1).split():
         assert f'id="{i}"' in html
     assert html.count('role="alert"') == 1
+
+
+def test_the_status_page_updates_by_itself(live_server, new_context, multi_link):
+    """A payment being processed: the page asks again in the background (no timed reload
+    of the whole page) and shows the answer once there is one."""
+    from pay import checkout_for, stuck_attempt
+    from paylinks.checkout.models import Attempt
+
+    checkout = checkout_for(multi_link)
+    attempt = stuck_attempt(multi_link, checkout=checkout.nonce)
+    page = new_context("en-CA", viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}{multi_link.path}/c/{checkout.nonce}")
+    expect(page.get_by_role("heading", name="Your payment is being processed.")).to_be_visible()
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    Attempt.objects.filter(pk=attempt.pk).update(
+        outcome=Attempt.Outcome.FAILED, failure_code="card_declined"
+    )
+    expect(page.get_by_role("heading", name="The payment did not go through.")).to_be_visible()
+    expect(page.get_by_text("The card was declined by the bank.")).to_be_visible()
