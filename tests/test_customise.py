@@ -58,6 +58,15 @@ def test_what_is_not_a_small_png_or_jpeg_is_refused(merchant, data, message):
     assert Merchant.objects.get(pk=merchant.pk).logo_version == ""
 
 
+def test_a_small_file_claiming_a_huge_image_is_refused_before_decoding(merchant):
+    out = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(out, format="PNG")  # 64 Mpx in a few kilobytes
+    assert len(out.getvalue()) < 512 * 1024
+    with pytest.raises(ValidationError) as e:
+        customise(merchant, logo=out.getvalue())
+    assert "too large" in " ".join(e.value.message_dict["logo"])
+
+
 @pytest.mark.parametrize(
     "color, stored",
     [("#0A7D4F", "#0a7d4f"), ("5b21b6", "#5b21b6"), ("  #1d4ed8 ", "#1d4ed8"), ("", "")],
