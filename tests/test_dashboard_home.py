@@ -81,3 +81,43 @@ def test_french_home_page_svg_numbers_are_not_localised(logged_in, multi_link):
     assert "12,50\u00a0$" in html
     for attrs in re.findall(r"<rect ([^>]*)>", html):
         assert "," not in attrs, attrs
+
+
+def test_paused_and_deactivated_links_need_attention(client, settings, merchant):
+    """A link the card-testing limits paused comes first; a link the merchant deactivated
+    while unpaid is listed too (a paid or long-expired one is not)."""
+    from pay import post_pay
+    from paylinks.links.services import link_deactivate
+    from test_velocity import bad_card
+
+    settings.REDIS_URL = ""
+    settings.VELOCITY_MAX_FAILURES = {"link": 3, "ip": 100, "card": 100, "merchant": 200}
+    paused = link_create(merchant=merchant, kind="multi", amount=500, description="Tested")
+    for i in range(3):
+        post_pay(client, paused, bad_card(i), extra={"REMOTE_ADDR": f"10.0.0.{i}"})
+    declined_once = link_create(merchant=merchant, kind="multi", amount=500, description="One")
+    post_pay(client, declined_once, bad_card(9))
+    off = link_deactivate(
+        link=link_create(merchant=merchant, kind="multi", amount=500, description="Off")
+    )
+    paid = link_create(
+        merchant=merchant, kind="single", amount=500, description="Paid", customer_name="A"
+    )
+    pay_card(paid)
+    link_deactivate(link=paid)
+    attention = dashboard_summary(merchant=merchant).attention
+    assert [(link.pk, why) for link, why in attention] == [
+        (paused.pk, "paused"),
+        (off.pk, "deactivated"),
+    ]
+
+
+def test_home_page_says_why_each_link_needs_attention(logged_in, merchant):
+    from paylinks.links.services import link_deactivate
+
+    link_deactivate(
+        link=link_create(merchant=merchant, kind="multi", amount=500, description="Off")
+    )
+    html = logged_in.get("/").content.decode()
+    assert 'data-why="deactivated"' in html
+    assert "deactivated: customers who have it cannot pay" in html

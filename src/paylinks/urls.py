@@ -4,6 +4,7 @@ from django.urls import include, path
 from paylinks.api.v1 import api
 from paylinks.core.health import healthz
 from paylinks.core.views import favicon, home
+from paylinks.links.views import link_preview
 from paylinks.receipts.views import receipt_pdf_for_customer
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("paylinks.merchants.urls")),
+    path("l/<str:token>/preview.png", link_preview, name="link_preview"),
     path("", include("paylinks.checkout.urls")),
     path("", include("paylinks.processors.urls")),
     path("sales/payment-links/", include("paylinks.links.urls")),

@@ -38,7 +38,7 @@ class PayForm(forms.Form):
     )
     payment_token = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     checkout = forms.CharField(max_length=300, widget=forms.HiddenInput)
-    delivery_line1 = _text(_("Street address"), "shipping street-address", "delivery_line1")
+    delivery_line1 = _text(_("Street address"), "shipping address-line1", "delivery_line1")
     delivery_city = _text(_("City"), "shipping address-level2", "delivery_city")
     delivery_region = _text(_("Province or state"), "shipping address-level1", "delivery_region")
     delivery_postal_code = _text(_("Postal code"), "shipping postal-code", "delivery_postal_code")

@@ -57,6 +57,51 @@ def _remember(response: HttpResponse, link: PaymentLink, nonce: str) -> HttpResp
     return response
 
 
+# Which of the processor's fields a failure is about (the page marks it and links to it).
+FAILURE_FIELDS = {
+    "incorrect_number": "number",
+    "invalid_expiry": "exp",
+    "expired_card": "exp",
+    "invalid_cvc": "cvc",
+    "incorrect_cvc": "cvc",
+    "invalid_bank_account": "account",
+}
+INPUT_IDS = {
+    "number": "card-number",
+    "exp": "card-exp",
+    "cvc": "card-cvc",
+    "card": "card-element",
+    "institution": "bank-institution",
+    "transit": "bank-transit",
+    "account": "bank-account",
+}
+
+
+def _errors(
+    form: PayForm, failure: str, failure_code: str, processor: str
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The error summary's entries (the id each links to, its text) and the processor
+    fields' own errors: everything the customer must fix, at the top, tied to its field."""
+    summary: list[tuple[str, str]] = []
+    fields: dict[str, str] = {}
+    if failure:
+        field = FAILURE_FIELDS.get(failure_code, "")
+        if field and processor != "sandbox" and field != "account":
+            field = "card"
+        if field:
+            fields[field] = failure
+        summary.append((INPUT_IDS.get(field, ""), failure))
+    summary += [("", str(e)) for e in form.non_field_errors()]
+    colon = _(":")
+    for bound in form:
+        for e in bound.errors:
+            target = bound.auto_id
+            if bound.name == "method" and form.data.get("method") == "card":
+                target = "card-number" if processor == "sandbox" else "card-element"
+            summary.append((str(target), f"{bound.label}{colon} {e}"))
+    return summary, fields
+
+
 def _status_url(link: PaymentLink, attempt: Attempt) -> str:
     return reverse("checkout:status", args=[link.token, attempt.checkout])
 
@@ -67,7 +112,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
     if not (link.accepts_payments and link.merchant.can_take_payments):
         return render(request, "checkout/unavailable.html", {"link": link}, status=200)
     processor = get_processor(link.merchant)
-    failure = ""
+    failure = failure_code = ""
     previous_payment = None
     nonce = request.COOKIES.get(COOKIE, "")
     if request.method == "GET":
@@ -90,6 +135,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
             checkout = tokens.verify(data["checkout"])
             if checkout is None:
                 failure = str(services.PaymentRefused.MESSAGES["link_changed"])
+                failure_code = "link_changed"
                 nonce = tokens.new_nonce()
             else:
                 nonce = checkout.nonce
@@ -109,12 +155,13 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
                     link.refresh_from_db()
                     if not link.accepts_payments:
                         return render(request, "checkout/unavailable.html", {"link": link})
-                    failure = str(e)
+                    failure, failure_code = str(e), e.code
                     if e.code == "link_changed":
                         nonce = tokens.new_nonce()
                 else:
                     if attempt.outcome == Attempt.Outcome.FAILED:
                         failure = attempt.failure_message
+                        failure_code = attempt.failure_code
                         nonce = tokens.new_nonce()
                     else:
                         return redirect(_status_url(link, attempt))
@@ -126,20 +173,23 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
         form.data = data
     else:
         form.initial["checkout"] = tokens.sign(checkout)
+    processor_page = processor.page()
+    error_summary, card_errors = _errors(form, failure, failure_code, processor_page["name"])
     response = _page(
         request,
         "checkout/pay.html",
         {
             "link": link,
             "form": form,
-            "failure": failure,
+            "error_summary": error_summary,
+            "card_errors": card_errors,
             "previous_payment": previous_payment,
             "test_cards": CARD_OUTCOMES,
             "failing_account": FAILING_ACCOUNT,
             "settle_seconds": settings.SANDBOX_SETTLE_SECONDS,
             "cards_only": processor.methods == ("card",),
         },
-        processor.page(),
+        processor_page,
     )
     return _remember(response, link, nonce)
 

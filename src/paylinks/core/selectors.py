@@ -1,5 +1,6 @@
 """The dashboard home: what came in, what failed, what needs the merchant's attention.
-Every query is bounded: 30 daily rows, two counts, at most ATTENTION_LIMIT links."""
+Every query is bounded: 30 daily rows, two counts, at most ATTENTION_LIMIT links (and the
+card-testing check of at most ATTENTION_LIMIT links with recent failures)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -62,10 +63,38 @@ def dashboard_summary(*, merchant: Merchant) -> DashboardSummary:
     return summary
 
 
+def _paused(merchant: Merchant) -> list[PaymentLink]:
+    """Links that customers cannot pay now because the card-testing limits paused them:
+    among the few links with failures in the window, those a limit stops."""
+    from django.conf import settings
+
+    from paylinks.checkout.services import link_velocity_status
+
+    since = timezone.now() - timedelta(seconds=settings.VELOCITY_WINDOW_SECONDS)
+    failing = (
+        Attempt.objects.filter(
+            merchant=merchant, outcome=Attempt.Outcome.FAILED, created_at__gte=since
+        )
+        .order_by()
+        .values_list("link_id", flat=True)
+        .distinct()[:ATTENTION_LIMIT]
+    )
+    candidates = PaymentLink.objects.filter(
+        pk__in=list(failing), is_active=True, state=PaymentLink.State.OPEN
+    ).order_by("-created_at")
+    return [link for link in candidates if link_velocity_status(link=link)]
+
+
 def _attention(merchant: Merchant, today: date) -> list[tuple[PaymentLink, str]]:
-    """Open, active links that expire within a week or have taken 80 % of their cap."""
+    """What stops or will soon stop customers from paying, most urgent first: links paused
+    by the card-testing limits; open links that expire within a week or have taken 80 %
+    of their cap; links the merchant deactivated in the last 30 days while still unpaid
+    (customers who have them see "not accepting payments")."""
+    out: list[tuple[PaymentLink, str]] = [(link, "paused") for link in _paused(merchant)]
+    seen = {link.pk for link, _why in out}
     links = (
         PaymentLink.objects.filter(merchant=merchant, is_active=True, state=PaymentLink.State.OPEN)
+        .exclude(pk__in=seen)
         .annotate(paid_count=Count("payments", filter=Q(payments__status=Payment.Status.SUCCEEDED)))
         .filter(
             Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=EXPIRING_WITHIN_DAYS))
@@ -73,7 +102,6 @@ def _attention(merchant: Merchant, today: date) -> list[tuple[PaymentLink, str]]
         )
         .order_by(F("expires_on").asc(nulls_last=True), "-created_at")[:ATTENTION_LIMIT]
     )
-    out: list[tuple[PaymentLink, str]] = []
     for link in links:
         if link.expires_on is not None and link.expires_on <= today + timedelta(
             days=EXPIRING_WITHIN_DAYS
@@ -81,7 +109,21 @@ def _attention(merchant: Merchant, today: date) -> list[tuple[PaymentLink, str]]
             out.append((link, "expiring"))
         else:
             out.append((link, "near_cap"))
-    return out
+    room = ATTENTION_LIMIT - len(out)
+    if room > 0:
+        recently = timezone.now() - timedelta(days=DAYS)
+        deactivated = (
+            PaymentLink.objects.filter(
+                merchant=merchant,
+                is_active=False,
+                state=PaymentLink.State.OPEN,
+                updated_at__gte=recently,
+            )
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            .order_by("-updated_at")[:room]
+        )
+        out += [(link, "deactivated") for link in deactivated]
+    return out[:ATTENTION_LIMIT]
 
 
 def chart_bars(days: list[tuple[date, int]], *, width: int = 600, height: int = 120) -> list[dict]:

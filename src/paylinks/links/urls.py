@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:public_id>/", views.link_detail, name="detail"),
     path("<str:public_id>/edit/", views.link_edit, name="edit"),
     path("<str:public_id>/qr/", views.link_qr, name="qr"),
+    path("<str:public_id>/qr/print/", views.link_qr_print, name="qr_print"),
     path("<str:public_id>/issues/", views.link_issues, name="issues"),
     path("<str:public_id>/payments/", views.link_payments, name="payments"),
     path("<str:public_id>/attempts/", views.link_attempts, name="attempts"),

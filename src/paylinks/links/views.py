@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from paylinks.checkout.models import Attempt
 from paylinks.checkout.selectors import attempt_list, payment_list
@@ -16,7 +16,7 @@ from paylinks.core.forms import apply_service_errors
 from paylinks.core.http import active_language
 from paylinks.core.pagination import paginate
 from paylinks.core.views import merchant_required
-from paylinks.links import selectors, services, sharing
+from paylinks.links import preview, selectors, services, sharing
 from paylinks.links.forms import LinkForm
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
@@ -353,3 +353,26 @@ def link_qr(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpRes
     if kind == "png":
         response["Content-Disposition"] = f'attachment; filename="{link.public_id}-qr.png"'
     return response
+
+
+@merchant_required
+def link_qr_print(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """A page to print and put on the counter: the business (logo, name, colour), what is
+    sold, the amount, the QR code and the URL, in the merchant's language."""
+    link = _get_link(merchant, public_id)
+    with translation.override(merchant.locale):
+        return render(
+            request,
+            "links/qr_print.html",
+            {"link": link, "merchant": merchant, "url": settings.BASE_URL + link.path},
+        )
+
+
+@require_GET
+def link_preview(request: HttpRequest, token: str) -> HttpResponse:
+    """The hosted page's social preview picture (public, like the page)."""
+    try:
+        link = selectors.link_by_token(token=token)
+    except PaymentLink.DoesNotExist:
+        raise Http404 from None
+    return HttpResponse(preview.preview_png(link), content_type="image/png")

@@ -120,3 +120,28 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The operators' login form at /admin/login/, throttled the same way."""
+
+
+class CustomiseForm(forms.Form):
+    """What customers see of the business: its name, logo and accent colour."""
+
+    business_name = SingleLineField(
+        label=_("Business name"), max_length=max_length(Merchant, "business_name")
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 512 KB. Shown at most 512 pixels wide."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    accent_color = SingleLineField(
+        label=_("Accent colour"),
+        required=False,
+        max_length=7,
+        help_text=_(
+            "A hex colour like #0a7d4f for the Pay button and the emails' header; white text "
+            "must be readable on it. Empty: paylinks' green."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "#0a7d4f", "spellcheck": "false"}),
+    )

@@ -27,6 +27,11 @@ class Merchant(models.Model):
     # Last refund receipt number handed out (its own sequence), likewise.
     last_refund_receipt_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Customisation: the hosted page, the QR print page and the emails use them. The
+    # logo's bytes live in MerchantLogo (not loaded with every merchant); its digest here
+    # names its URL, so a new logo is a new URL.
+    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True)
+    logo_version = models.CharField(max_length=16, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("merchant")
@@ -36,9 +41,35 @@ class Merchant(models.Model):
         return self.business_name
 
     @property
+    def logo_url(self) -> str:
+        if not self.logo_version:
+            return ""
+        return f"/brand/{self.public_id}/logo-{self.logo_version}.png"
+
+    @property
+    def theme_url(self) -> str:
+        if not self.accent_color:
+            return ""
+        return f"/brand/{self.public_id}/theme-{self.accent_color.lstrip('#').lower()}.css"
+
+    @property
     def can_take_payments(self) -> bool:
         account = getattr(self, "payments_account", None)
         return account is not None and account.status == PaymentsAccount.Status.APPROVED
+
+
+class MerchantLogo(models.Model):
+    """The merchant's logo as paylinks re-encoded it (PNG, at most 512 px a side)."""
+
+    merchant = models.OneToOneField(
+        Merchant, primary_key=True, on_delete=models.CASCADE, related_name="logo"
+    )
+    png = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -150,6 +181,7 @@ class AuditEvent(models.Model):
         LINK_REMINDER = "link_reminder", _("Sent a reminder")
         LINK_PAUSE_LIFTED = "link_pause_lifted", _("Lifted a payment pause")
         PAYMENT_DELIVERED = "payment_delivered", _("Marked a payment as delivered")
+        CUSTOMISED = "customised", _("Changed the business settings")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.CharField(_("who"), max_length=254)

@@ -278,3 +278,49 @@ def login_record_success(*, email: str, ip: str | None = None, token: str = "") 
     store.clear([email_key])
     if token and ip_key:
         store.release(ip_key, token)
+
+
+def merchant_customise(
+    *,
+    merchant: Merchant,
+    business_name: str,
+    accent_color: str = "",
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> Merchant:
+    """The business name, accent colour and logo the hosted page, the QR print page and
+    the emails show. Raises ValidationError naming the field."""
+    from paylinks.merchants import branding
+    from paylinks.merchants.models import MerchantLogo
+
+    business_name = single_line(business_name).strip()
+    errors: dict[str, str] = dict(length_errors(Merchant, {"business_name": business_name}))
+    if not business_name:
+        errors["business_name"] = _("Enter the business name.")
+    try:
+        accent = branding.accent_clean(accent_color)
+    except ValueError as e:
+        errors["accent_color"] = str(e)
+    new_logo = None
+    if logo is not None and not remove_logo:
+        try:
+            new_logo = branding.logo_from_upload(logo)
+        except ValueError as e:
+            errors["logo"] = str(e)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        merchant.business_name, merchant.accent_color = business_name, accent
+        if remove_logo:
+            MerchantLogo.objects.filter(merchant=merchant).delete()
+            merchant.logo_version = ""
+        elif new_logo is not None:
+            MerchantLogo.objects.update_or_create(
+                merchant=merchant,
+                defaults={"png": new_logo.png, "width": new_logo.width, "height": new_logo.height},
+            )
+            merchant.logo_version = new_logo.version
+        merchant.save(update_fields=["business_name", "accent_color", "logo_version"])
+        audit_record(merchant=merchant, action=AuditEvent.Action.CUSTOMISED)
+    return merchant

@@ -11,4 +11,7 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/payments/", views.payments_account, name="payments_account"),
     path("account/activity/", views.activity, name="activity"),
+    path("account/settings/", views.customise, name="customise"),
+    path("brand/<str:merchant_id>/logo-<str:version>.png", views.brand_logo, name="brand_logo"),
+    path("brand/<str:merchant_id>/theme-<str:color>.css", views.brand_theme, name="brand_theme"),
 ]

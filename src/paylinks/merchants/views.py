@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from paylinks.core.forms import apply_service_errors
 from paylinks.core.http import active_language
@@ -18,13 +18,14 @@ from paylinks.core.pagination import paginate
 from paylinks.core.views import merchant_required, set_language_cookie
 from paylinks.merchants import selectors, services
 from paylinks.merchants.forms import (
+    CustomiseForm,
     LoginForm,
     PaymentsAccountForm,
     PaymentsAccountStripeForm,
     SignupForm,
     StripeKeysForm,
 )
-from paylinks.merchants.models import Merchant
+from paylinks.merchants.models import Merchant, MerchantLogo
 
 
 @require_http_methods(["GET", "POST"])
@@ -129,4 +130,65 @@ def payments_account(request: HttpRequest, merchant: Merchant) -> HttpResponse:
         },
     )
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@merchant_required
+@require_http_methods(["GET", "POST"])
+def customise(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+    """Business settings: the name, logo and accent colour customers see."""
+    form = CustomiseForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"business_name": merchant.business_name, "accent_color": merchant.accent_color},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.get("logo")
+        try:
+            services.merchant_customise(
+                merchant=merchant,
+                business_name=data["business_name"],
+                accent_color=data["accent_color"] or "",
+                logo=upload.read() if upload is not None else None,
+                remove_logo=data["remove_logo"],
+            )
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            messages.success(request, _("Your business settings were saved."))
+            return redirect("merchants:customise")
+    return render(request, "merchants/customise.html", {"form": form, "merchant": merchant})
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@require_GET
+def brand_logo(request: HttpRequest, merchant_id: str, version: str) -> HttpResponse:
+    """Public, like the hosted page that shows it: the logo paylinks re-encoded (never
+    the bytes uploaded), from paylinks itself so the hosted page's Content-Security-Policy
+    stays 'self'. Its URL changes with it."""
+    try:
+        logo = selectors.merchant_logo(public_id=merchant_id, version=version)
+    except MerchantLogo.DoesNotExist:
+        raise Http404 from None
+    response = HttpResponse(bytes(logo.png), content_type="image/png")
+    response["Cache-Control"] = IMMUTABLE
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def brand_theme(request: HttpRequest, merchant_id: str, color: str) -> HttpResponse:
+    """The accent colour as a style sheet (the pages allow no inline style)."""
+    try:
+        merchant = selectors.merchant_by_public_id(public_id=merchant_id)
+    except Merchant.DoesNotExist:
+        raise Http404 from None
+    if merchant.accent_color.lstrip("#").lower() != color:
+        raise Http404
+    css = f":root {{ --brand: #{color}; --brand-ink: #fff; }}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = IMMUTABLE
     return response

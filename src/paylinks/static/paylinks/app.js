@@ -12,6 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => { button.textContent = label; }, 1500);
     });
   });
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
   // Hosted page: show the fields of the chosen payment method only.
   const radios = document.querySelectorAll('input[name="method"]');
   const sets = document.querySelectorAll("fieldset[data-method]");
@@ -21,4 +22,22 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   radios.forEach((r) => r.addEventListener("change", sync));
   if (radios.length) sync();
+  // A payment being processed: ask again in the background, and show the page only once
+  // its answer changed (no timed reload of the whole page under the reader's feet).
+  const poll = document.querySelector("[data-poll]");
+  if (poll) {
+    const every = Number(poll.dataset.poll) || 2000;
+    const check = async () => {
+      try {
+        const response = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
+        const html = await response.text();
+        if (response.redirected || !html.includes("data-poll=")) {
+          window.location.assign(response.url);
+          return;
+        }
+      } catch (e) { /* offline for a moment: ask again */ }
+      setTimeout(check, every);
+    };
+    setTimeout(check, every);
+  }
 });
