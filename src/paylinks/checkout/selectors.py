@@ -18,4 +18,4 @@ def payment_get(*, merchant: Merchant, public_id: str) -> Payment:
 
 
 def payment_by_token(*, token: str) -> Payment:
-    return Payment.objects.select_related("link", "merchant").get(token=token)
+    return Payment.objects.select_related("link", "merchant", "receipt").get(token=token)

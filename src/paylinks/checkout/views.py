@@ -61,6 +61,16 @@ def _status_url(link: PaymentLink, attempt: Attempt) -> str:
     return reverse("checkout:status", args=[link.token, attempt.checkout])
 
 
+def _next_url(link: PaymentLink, attempt: Attempt) -> str:
+    """Where a submitted checkout goes: its confirmation when the payment is made (one
+    request fewer for every customer), else its status page (waiting, 3-D Secure)."""
+    if attempt.outcome in (Attempt.Outcome.SUCCEEDED, Attempt.Outcome.PENDING):
+        payment = getattr(attempt, "payment", None)
+        if payment is not None:
+            return reverse("checkout:confirmation", args=[payment.token])
+    return _status_url(link, attempt)
+
+
 @require_http_methods(["GET", "POST"])
 def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
     link = _link(token)
@@ -117,7 +127,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
                         failure = attempt.failure_message
                         nonce = tokens.new_nonce()
                     else:
-                        return redirect(_status_url(link, attempt))
+                        return redirect(_next_url(link, attempt))
     checkout = tokens.Checkout(nonce=nonce, amount=link.amount, currency=link.currency)
     if form.is_bound:
         # A new checkout on the re-shown form; typed details kept, the used token dropped.
