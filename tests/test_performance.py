@@ -1,5 +1,6 @@
 """What keeps paying cheap (issue 8): the statements each request of a card payment runs,
-bounded so that they cannot silently grow back."""
+bounded so that they cannot silently grow back, and the hosted page rendered once per
+link and language, with a fresh CSRF token and checkout on every load."""
 
 import json
 import re
@@ -98,3 +99,66 @@ def test_a_declined_card_stays_cheap_and_counts_as_a_failure():
 
     assert counter().failures(list(found.values()), 3600) == {k: 1 for k in found.values()}
     assert tripped(found) == ""
+
+
+def _page_without_tokens(html: str) -> str:
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    return re.sub(r'name="checkout" value="[^"]+"', "CHECKOUT", html)
+
+
+def test_the_hosted_page_is_rendered_once_with_fresh_tokens_on_each_load(db, multi_link):
+    first, second = Client(), Client()
+    r1 = first.get(multi_link.path)
+    with CaptureQueriesContext(connection) as captured:
+        r2 = second.get(multi_link.path)
+    assert r1.templates and not r2.templates  # the second load is not rendered again
+    assert len(captured.captured_queries) == 1  # the link (with its merchant and account)
+    p1, p2 = r1.content.decode(), r2.content.decode()
+    assert hidden(p1, "csrfmiddlewaretoken") != hidden(p2, "csrfmiddlewaretoken")
+    assert hidden(p1, "checkout") != hidden(p2, "checkout")
+    assert _page_without_tokens(p1) == _page_without_tokens(p2)
+    assert r2["Content-Security-Policy"] == r1["Content-Security-Policy"]
+    assert "csrftoken" in r2.cookies and "paylinks_checkout" in r2.cookies
+    # Each load's own tokens are the ones that pay.
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = second.cookies
+    details = {"type": "card", "number": good_card(3), "exp": "12/31", "cvc": "123"}
+    token = client.post("/sandbox/v1/tokens", json.dumps(details), "application/json").json()
+    r = client.post(
+        multi_link.path,
+        {
+            "csrfmiddlewaretoken": hidden(p2, "csrfmiddlewaretoken"),
+            "checkout": hidden(p2, "checkout"),
+            "payment_token": token["id"],
+            "name": "Ada Payer",
+            "email": "ada@example.com",
+            "method": "card",
+        },
+    )
+    assert r.status_code == 302 and r["Location"].startswith("/r/")
+    # A payment moves the link's totals, not its page: still not rendered again.
+    assert not Client().get(multi_link.path).templates
+
+
+def test_an_edited_link_or_renamed_business_is_shown_at_once(db, multi_link):
+    assert "Box of croissants" in Client().get(multi_link.path).content.decode()
+    PaymentLink.objects.filter(pk=multi_link.pk).update(description="Pain au chocolat")
+    page = Client().get(multi_link.path).content.decode()
+    assert "Pain au chocolat" in page and "Box of croissants" not in page
+    merchant = multi_link.merchant
+    merchant.business_name = "Boulangerie Lune"
+    merchant.save()
+    page = Client().get(multi_link.path).content.decode()
+    assert "Boulangerie Lune" in page and "Bakery &amp; Co" not in page
+
+
+def test_each_language_has_its_page(db, multi_link):
+    en = Client().get(multi_link.path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    fr = Client().get(multi_link.path, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Pay $12.50" in en and "Payer 12,50\u00a0$" in fr
+
+
+def test_a_visitor_with_a_session_gets_their_own_page(logged_in, multi_link):
+    Client().get(multi_link.path)  # kept for customers
+    r = logged_in.get(multi_link.path)
+    assert r.status_code == 200 and r.templates  # rendered for them, not taken from the copy
