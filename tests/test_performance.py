@@ -162,3 +162,21 @@ def test_a_visitor_with_a_session_gets_their_own_page(logged_in, multi_link):
     Client().get(multi_link.path)  # kept for customers
     r = logged_in.get(multi_link.path)
     assert r.status_code == 200 and r.templates  # rendered for them, not taken from the copy
+
+
+def test_the_prepared_link_lookup_gives_what_the_orm_gives(db, single_link):
+    from paylinks.checkout.pages import row_state
+    from paylinks.links.selectors import link_by_token
+
+    orm = PaymentLink.objects.select_related("merchant__payments_account").get(
+        token=single_link.token
+    )
+    with CaptureQueriesContext(connection) as captured:
+        link = link_by_token(token=single_link.token)
+        account = link.merchant.payments_account
+    assert len(captured.captured_queries) == 1
+    assert row_state(link) == row_state(orm) and account.status == "approved"
+    assert link.created_at == orm.created_at and link.created_at.tzinfo is not None
+    assert link.merchant.can_take_payments and link.payments.count() == 0
+    with pytest.raises(PaymentLink.DoesNotExist):
+        link_by_token(token="no-such-token")
