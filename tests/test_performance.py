@@ -180,3 +180,21 @@ def test_the_prepared_link_lookup_gives_what_the_orm_gives(db, single_link):
     assert link.merchant.can_take_payments and link.payments.count() == 0
     with pytest.raises(PaymentLink.DoesNotExist):
         link_by_token(token="no-such-token")
+
+
+def test_the_prepared_payment_lookup_gives_what_the_orm_gives(db, multi_link):
+    from pay import pay_card
+    from paylinks.checkout.pages import row_state
+    from paylinks.checkout.selectors import payment_by_token
+
+    attempt = pay_card(multi_link)
+    token = Payment.objects.get(attempt=attempt).token
+    orm = Payment.objects.select_related("link", "merchant", "receipt").get(token=token)
+    with CaptureQueriesContext(connection) as captured:
+        payment = payment_by_token(token=token)
+        number = payment.receipt.number
+    assert len(captured.captured_queries) == 1 and number == orm.receipt.number
+    assert row_state(payment) == row_state(orm)
+    assert payment.created_at == orm.created_at and payment.created_at.tzinfo is not None
+    with pytest.raises(Payment.DoesNotExist):
+        payment_by_token(token="no-such-token")
