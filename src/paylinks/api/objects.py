@@ -47,7 +47,15 @@ def link_object(link: PaymentLink) -> dict[str, Any]:
 
 
 def payment_object(payment: Payment) -> dict[str, Any]:
-    receipt = SalesReceipt.objects.filter(payment_id=payment.pk).values_list("public_id", flat=True)
+    if Payment.receipt.is_cached(payment):  # selected with it, or known to have none yet
+        known = getattr(payment, "receipt", None)
+        receipt_id = known.public_id if known is not None else None
+    else:
+        receipt_id = (
+            SalesReceipt.objects.filter(payment_id=payment.pk)
+            .values_list("public_id", flat=True)
+            .first()
+        )
     return {
         "id": payment.public_id,
         "object": "payment",
@@ -64,7 +72,7 @@ def payment_object(payment: Payment) -> dict[str, Any]:
         "payer_name": payment.payer_name,
         "payer_email": payment.payer_email,
         "delivery_status": payment.delivery_status,
-        "sales_receipt": receipt.first(),
+        "sales_receipt": receipt_id,
         "amount_refunded": payment.amount_refunded,
         "created": ts(payment.created_at),
         "settled": ts(payment.settled_at),

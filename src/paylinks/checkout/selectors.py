@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from paylinks.checkout.models import Attempt, Payment
+from paylinks.core.prepared import PreparedGet
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 
@@ -17,5 +18,14 @@ def payment_get(*, merchant: Merchant, public_id: str) -> Payment:
     return Payment.objects.select_related("link").get(merchant=merchant, public_id=public_id)
 
 
+# Every customer's confirmation page starts here: compiled once (core/prepared.py).
+_BY_TOKEN = PreparedGet(
+    lambda token: Payment.objects.select_related("link__merchant", "receipt").filter(token=token)
+)
+
+
 def payment_by_token(*, token: str) -> Payment:
-    return Payment.objects.select_related("link", "merchant").get(token=token)
+    """A payment by its confirmation page's token, with its link, merchant and receipt."""
+    payment = _BY_TOKEN.get(token)
+    payment.merchant = payment.link.merchant  # the same row: read once, through the link
+    return payment

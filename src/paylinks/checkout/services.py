@@ -18,6 +18,7 @@ success is booked, an abandoned 3-D Secure step is cancelled.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from paylinks.checkout import velocity
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.checkout.tokens import Checkout
+from paylinks.core.db import single_statement
 from paylinks.core.faults import crash_point
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
@@ -112,6 +114,20 @@ def _limit(link: PaymentLink) -> int | None:
     return 1 if link.kind == PaymentLink.Kind.SINGLE else link.max_payments
 
 
+def _link_of(attempt: Attempt) -> PaymentLink:
+    """An attempt's link, to record its result: locked (read again under the lock) if its
+    payments are serialised; else the copy at hand (nothing of it changes with a payment
+    but its totals, which are updated in place)."""
+    link = attempt.link
+    if _limit(link) is None:
+        return link
+    return (
+        PaymentLink.objects.select_related("merchant__payments_account")
+        .select_for_update(of=("self",))
+        .get(pk=link.pk)
+    )
+
+
 def _lock_link(link_pk: int) -> PaymentLink:
     """The link, locked if its payments must be serialised (single-use or capped); never
     its merchant (``of=self``): other links' payments go on meanwhile."""
@@ -183,9 +199,13 @@ def link_pay(
         fingerprint=instrument.fingerprint,
     )
     reservation, blocked = velocity.reserve(found)
+    serialised = _limit(link) is not None
     try:
-        with transaction.atomic():
-            locked = _lock_link(link.pk)
+        # Only a link whose payments are serialised is locked (and read again under its
+        # lock); otherwise the link read for this request is checked, and the attempt is
+        # one INSERT, committed by itself: no transaction to open and close.
+        with transaction.atomic() if serialised else single_statement():
+            locked = _lock_link(link.pk) if serialised else link
             if not (locked.accepts_payments and locked.merchant.can_take_payments):
                 raise PaymentRefused("inactive")
             if (locked.amount, locked.currency) != (checkout.amount, checkout.currency):
@@ -198,6 +218,17 @@ def link_pay(
             if blocked and velocity.tripped({blocked: found[blocked]}) == "":
                 # Full of attempts in flight, not of failures: nothing to hold against anyone.
                 raise PaymentRefused("busy")
+            # Past a limit: recorded (failed) for the merchant's issues page, and the
+            # processor is not called.
+            stopped = (
+                {
+                    "outcome": Attempt.Outcome.FAILED,
+                    "failure_code": "velocity_limited",
+                    "completed_at": timezone.now(),
+                }
+                if blocked
+                else {}
+            )
             attempt = Attempt.objects.create(
                 checkout=checkout.nonce,
                 reservation=reservation,
@@ -218,14 +249,10 @@ def link_pay(
                 bank_last4=instrument.last4 if method == "bank_transfer" else "",
                 card_fingerprint=instrument.fingerprint[:32],
                 **_delivery_fields(delivery if locked.collect_delivery else None),
+                **stopped,
             )
             if blocked:
-                # Recorded for the merchant's issues page; the processor is not called.
                 log.warning("velocity limit (%s) stops %s", blocked, attempt.public_id)
-                attempt.outcome = Attempt.Outcome.FAILED
-                attempt.failure_code = "velocity_limited"
-                attempt.completed_at = timezone.now()
-                attempt.save(update_fields=["outcome", "failure_code", "completed_at"])
                 return attempt
     except IntegrityError:
         # The same checkout submitted twice at once: the other submission won.
@@ -271,6 +298,7 @@ def _charge(processor: Processor, attempt: Attempt, payment_token: str) -> Attem
         _cancel_quietly(processor, prepared.reference)
         attempt.refresh_from_db()
         return attempt
+    attempt.processor_ref = prepared.reference
     crash_point("after_prepare")
     try:
         result = processor.confirm(
@@ -378,24 +406,39 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
     if not result.final:
         attempt.refresh_from_db()
         return attempt
+    outcome = {
+        "succeeded": Attempt.Outcome.SUCCEEDED,
+        "pending": Attempt.Outcome.PENDING,
+    }.get(result.status, Attempt.Outcome.FAILED)
+    failure_code = result.failure_code
+    if result.status == "canceled":
+        failure_code = failure_code or "abandoned"
+    completed_at = timezone.now()
     with transaction.atomic():
-        link = _lock_link(attempt.link_id)
-        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        late = attempt.outcome == Attempt.Outcome.FAILED and result.status == "succeeded"
-        if attempt.outcome not in (Attempt.Outcome.PROCESSING, Attempt.Outcome.REQUIRES_ACTION):
+        link = _link_of(attempt)
+        finished: dict[str, Any] = {
+            "outcome": outcome,
+            "failure_code": failure_code,
+            "completed_at": completed_at,
+        }
+        if result.reference:
+            finished["processor_ref"] = result.reference
+        # Whoever finishes a waiting attempt first records the result (a conditional update,
+        # which holds the attempt's row to the commit); anyone after finds it finished.
+        if Attempt.objects.filter(pk=attempt.pk, outcome__in=WAITING).update(**finished):
+            for name, value in finished.items():
+                setattr(attempt, name, value)
+        else:
+            attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+            late = attempt.outcome == Attempt.Outcome.FAILED and result.status == "succeeded"
             if not late or Payment.objects.filter(attempt=attempt).exists():
                 return attempt
             log.error("late success booked for %s (the money was taken)", attempt.public_id)
-        attempt.processor_ref = result.reference or attempt.processor_ref
-        attempt.failure_code = "" if late else result.failure_code
-        if result.status == "canceled":
-            attempt.failure_code = attempt.failure_code or "abandoned"
-        attempt.completed_at = timezone.now()
-        attempt.outcome = {
-            "succeeded": Attempt.Outcome.SUCCEEDED,
-            "pending": Attempt.Outcome.PENDING,
-        }.get(result.status, Attempt.Outcome.FAILED)
-        attempt.save()
+            attempt.processor_ref = result.reference or attempt.processor_ref
+            attempt.failure_code = ""
+            attempt.completed_at = completed_at
+            attempt.outcome = outcome
+            attempt.save(update_fields=["processor_ref", "failure_code", "completed_at", "outcome"])
         keys = _limit_keys(attempt)
         if attempt.outcome == Attempt.Outcome.FAILED:
             if attempt.failure_code in NOT_CARD_FAILURES:
@@ -431,6 +474,8 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
             else now + timedelta(seconds=settings.SETTLEMENT_CHECK_SECONDS),
             **{name: getattr(attempt, name) for name in DELIVERY_FIELDS},
         )
+        attempt.payment = payment  # known: the page goes straight to the confirmation
+        Payment.receipt.related.set_cached_value(payment, None)  # none yet: no need to ask
         _refresh_link_state(link)
         payment_notify_received(payment=payment)
         if succeeded:

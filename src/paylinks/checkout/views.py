@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paylinks.checkout import selectors, services, tokens
+from paylinks.checkout import pages, selectors, services, tokens
 from paylinks.checkout.forms import PayForm
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.core.http import active_language, client_ip
@@ -34,6 +34,10 @@ def _link(token: str) -> PaymentLink:
 def _page(request: HttpRequest, template: str, context: dict[str, Any], processor_page: dict):
     """Render a checkout page allowing exactly the processor's origins (PCI DSS 6.4.3)."""
     response = render(request, template, {**context, "processor": processor_page})
+    return _with_csp(response, processor_page)
+
+
+def _with_csp(response: HttpResponse, processor_page: dict) -> HttpResponse:
     response["Content-Security-Policy"] = csp_with(
         script=processor_page["script_origins"],
         connect=processor_page["connect_origins"],
@@ -78,7 +82,7 @@ INPUT_IDS = {
 
 
 def _errors(
-    form: PayForm, failure: str, failure_code: str, processor: str
+    form: PayForm | None, failure: str, failure_code: str, processor: str
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """The error summary's entries (the id each links to, its text) and the processor
     fields' own errors: everything the customer must fix, at the top, tied to its field."""
@@ -91,6 +95,8 @@ def _errors(
         if field:
             fields[field] = failure
         summary.append((INPUT_IDS.get(field, ""), failure))
+    if form is None:
+        return summary, fields
     summary += [("", str(e)) for e in form.non_field_errors()]
     colon = _(":")
     for bound in form:
@@ -106,6 +112,16 @@ def _status_url(link: PaymentLink, attempt: Attempt) -> str:
     return reverse("checkout:status", args=[link.token, attempt.checkout])
 
 
+def _next_url(link: PaymentLink, attempt: Attempt) -> str:
+    """Where a submitted checkout goes: its confirmation when the payment is made (one
+    request fewer for every customer), else its status page (waiting, 3-D Secure)."""
+    if attempt.outcome in (Attempt.Outcome.SUCCEEDED, Attempt.Outcome.PENDING):
+        payment = getattr(attempt, "payment", None)
+        if payment is not None:
+            return reverse("checkout:confirmation", args=[payment.token])
+    return _status_url(link, attempt)
+
+
 @require_http_methods(["GET", "POST"])
 def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
     link = _link(token)
@@ -115,6 +131,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
     failure = failure_code = ""
     previous_payment = None
     nonce = request.COOKIES.get(COOKIE, "")
+    form: PayForm | None
     if request.method == "GET":
         if request.GET.get("another") or not tokens.valid_nonce(nonce):
             nonce = tokens.new_nonce()
@@ -127,7 +144,7 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
                 # say so, and a new checkout for whatever the customer does next.
                 previous_payment = getattr(previous, "payment", None)
                 nonce = tokens.new_nonce()
-        form = PayForm(link=link, methods=processor.methods)
+        form = None  # made below, only if the page is rendered
     else:
         form = PayForm(request.POST, link=link, methods=processor.methods)
         if form.is_valid():
@@ -164,33 +181,44 @@ def hosted_page(request: HttpRequest, token: str) -> HttpResponse:
                         failure_code = attempt.failure_code
                         nonce = tokens.new_nonce()
                     else:
-                        return redirect(_status_url(link, attempt))
+                        return redirect(_next_url(link, attempt))
     checkout = tokens.Checkout(nonce=nonce, amount=link.amount, currency=link.currency)
-    if form.is_bound:
+    processor_page = processor.page()
+    error_summary, card_errors = _errors(form, failure, failure_code, processor_page["name"])
+    context = {
+        "link": link,
+        "error_summary": error_summary,
+        "card_errors": card_errors,
+        "previous_payment": previous_payment,
+        "test_cards": CARD_OUTCOMES,
+        "failing_account": FAILING_ACCOUNT,
+        "settle_seconds": settings.SANDBOX_SETTLE_SECONDS,
+        "cards_only": processor.methods == ("card",),
+        "processor": processor_page,
+    }
+    if form is not None:
         # A new checkout on the re-shown form; typed details kept, the used token dropped.
         data = request.POST.copy()
         data["checkout"], data["payment_token"] = tokens.sign(checkout), ""
         form.data = data
+        response = _page(request, "checkout/pay.html", {**context, "form": form}, processor_page)
+    elif previous_payment is None and pages.cacheable(request):
+        # What every customer of the link sees: rendered once, this load's tokens filled in.
+        html = pages.render(
+            request,
+            "checkout/pay.html",
+            context,
+            rows=link,
+            form=lambda: PayForm(
+                link=link, methods=processor.methods, initial={"checkout": pages.CHECKOUT_MARK}
+            ),
+            checkout=tokens.sign(checkout),
+        )
+        response = _with_csp(HttpResponse(html), processor_page)
     else:
+        form = PayForm(link=link, methods=processor.methods)
         form.initial["checkout"] = tokens.sign(checkout)
-    processor_page = processor.page()
-    error_summary, card_errors = _errors(form, failure, failure_code, processor_page["name"])
-    response = _page(
-        request,
-        "checkout/pay.html",
-        {
-            "link": link,
-            "form": form,
-            "error_summary": error_summary,
-            "card_errors": card_errors,
-            "previous_payment": previous_payment,
-            "test_cards": CARD_OUTCOMES,
-            "failing_account": FAILING_ACCOUNT,
-            "settle_seconds": settings.SANDBOX_SETTLE_SECONDS,
-            "cards_only": processor.methods == ("card",),
-        },
-        processor_page,
-    )
+        response = _page(request, "checkout/pay.html", {**context, "form": form}, processor_page)
     return _remember(response, link, nonce)
 
 

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from paylinks.core.prepared import PreparedGet
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 
@@ -52,5 +53,14 @@ def link_get(*, merchant: Merchant, public_id: str) -> PaymentLink:
     return PaymentLink.objects.filter(merchant=merchant).get(public_id=public_id)
 
 
+# Every checkout request starts here: compiled once (core/prepared.py).
+_BY_TOKEN = PreparedGet(
+    lambda token: PaymentLink.objects.select_related("merchant__payments_account").filter(
+        token=token
+    )
+)
+
+
 def link_by_token(*, token: str) -> PaymentLink:
-    return PaymentLink.objects.select_related("merchant__payments_account").get(token=token)
+    """The link behind a hosted page's URL, with its merchant and payments account."""
+    return _BY_TOKEN.get(token)

@@ -12,12 +12,14 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task, TaskContext
 
 from paylinks.checkout.models import Payment
+from paylinks.core.db import single_statement
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
@@ -53,9 +55,13 @@ def _send(
     if not to:
         return
     status = OutboundEmail.Status
-    record, _created = OutboundEmail.objects.get_or_create(
-        key=key, defaults={"message_id": make_msgid(domain="paylinks.localhost")}
-    )
+    try:  # the first run of the task: one INSERT (a run again finds the row)
+        with single_statement():
+            record = OutboundEmail.objects.create(
+                key=key, message_id=make_msgid(domain="paylinks.localhost")
+            )
+    except IntegrityError:
+        record = OutboundEmail.objects.get(key=key)
     if record.status != status.PENDING:
         if record.status == status.SENDING:
             # A worker died (or is still busy) handing it to the mail server: it may
@@ -113,9 +119,13 @@ def _retry_later(task_: Task, tries: int, error: OSError, **kwargs: object) -> N
 @task()
 def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int = 1) -> None:
     """The customer's receipt (or pending/failed notice), or the merchant's confirmation."""
-    payment = Payment.objects.select_related("link", "merchant").filter(pk=payment_id).first()
+    payment = (
+        Payment.objects.select_related("link", "merchant", "receipt").filter(pk=payment_id).first()
+    )
     if payment is None:
         return
+    if getattr(payment, "receipt", None) is not None:
+        payment.receipt.merchant = payment.merchant  # the same row: not read again
     context = {
         "payment": payment,
         "link": payment.link,

@@ -31,6 +31,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from paylinks.core.db import single_statement
 from paylinks.core.ids import new_id
 from paylinks.processors.base import (
     ChargeResult,
@@ -172,11 +173,20 @@ class SandboxProcessor:
     methods: tuple[str, ...] = ("card", "bank_transfer")
     test_mode = True
 
-    def describe(self, *, token: str) -> Instrument:
-        found = SandboxToken.objects.filter(token=token).first()
+    def __init__(self) -> None:
+        # Tokens this client has read: ``prepare`` after ``describe`` (one payment, one
+        # client) does not read the same token again. A token never changes.
+        self._tokens: dict[str, SandboxToken] = {}
+
+    def _token(self, token: str) -> SandboxToken:
+        found = self._tokens.get(token) or SandboxToken.objects.filter(token=token).first()
         if found is None:
             raise InvalidToken(token)
-        return _instrument(found)
+        self._tokens[token] = found
+        return found
+
+    def describe(self, *, token: str) -> Instrument:
+        return _instrument(self._token(token))
 
     def prepare(
         self,
@@ -190,14 +200,11 @@ class SandboxProcessor:
         payer_email: str = "",
     ) -> ChargeResult:
         """One intent per key (the same key answers with the first); a token pays once."""
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _result(existing)
-        found = SandboxToken.objects.filter(token=token).first()
-        if found is None:
-            raise InvalidToken(token)
+        found = self._token(token)
         try:
-            with transaction.atomic():
+            # A new key is the usual case: insert, and look for the first intent only if
+            # the key (or the token) is taken.
+            with single_statement():
                 charge = SandboxCharge.objects.create(
                     reference=new_id("pi_sbx"),
                     idempotency_key=idempotency_key,
@@ -207,7 +214,7 @@ class SandboxProcessor:
                     currency=currency,
                     status="requires_confirmation",
                 )
-        except IntegrityError:  # the same key at the same time, or a token used twice
+        except IntegrityError:  # the same key again (or at the same time), or a token used twice
             again = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
             if again is None:
                 raise InvalidToken(token) from None
@@ -215,22 +222,24 @@ class SandboxProcessor:
         return _result(charge)
 
     def confirm(self, *, reference: str, idempotency_key: str) -> ChargeResult:
-        with transaction.atomic():
-            charge = (
-                SandboxCharge.objects.select_for_update(of=("self",))
-                .select_related("token")
-                .get(reference=reference)
-            )
-            if charge.status == "requires_confirmation":
-                outcome = charge.token.outcome if charge.token else ""
-                if charge.method == "bank_transfer":
-                    charge.status = "pending"
-                    delay = timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
-                    charge.settles_at = timezone.now() + delay
-                else:
-                    charge.status = "failed" if outcome else "succeeded"
-                    charge.failure_code = outcome
-                charge.save(update_fields=["status", "failure_code", "settles_at"])
+        charge = SandboxCharge.objects.select_related("token").get(reference=reference)
+        if charge.status != "requires_confirmation":
+            return _result(charge)
+        outcome = charge.token.outcome if charge.token else ""
+        if charge.method == "bank_transfer":
+            charge.status = "pending"
+            delay = timedelta(seconds=settings.SANDBOX_SETTLE_SECONDS)
+            charge.settles_at = timezone.now() + delay
+        else:
+            charge.status = "failed" if outcome else "succeeded"
+            charge.failure_code = outcome
+        # Confirmed once: of two confirmations at once, the one that finds the intent still
+        # waiting moves it (a conditional update); the other reads what it became.
+        moved = SandboxCharge.objects.filter(pk=charge.pk, status="requires_confirmation").update(
+            status=charge.status, failure_code=charge.failure_code, settles_at=charge.settles_at
+        )
+        if not moved:
+            charge = SandboxCharge.objects.select_related("token").get(pk=charge.pk)
         return _result(charge)
 
     def retrieve(self, *, reference: str) -> ChargeResult:

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -10,14 +10,30 @@ from paylinks.receipts.models import SalesReceipt
 from paylinks.webhooks.services import event_record
 
 
+def _next_receipt_number(merchant: Merchant) -> int:
+    """Bump the merchant's receipt counter and read it in one statement (UPDATE …
+    RETURNING, on PostgreSQL and SQLite alike): the row stays locked to the commit."""
+    quote = connection.ops.quote_name
+    table, column, key = quote(Merchant._meta.db_table), quote("last_receipt_number"), quote("id")
+    sql = f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}"  # noqa: S608 (names, no input)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [merchant.pk])
+        (number,) = cursor.fetchone()
+    return int(number)
+
+
 def receipt_create(*, payment: Payment) -> SalesReceipt:
     """Book a successful payment as the merchant's next sales receipt (no gaps: the
     number is bumped in the payment's transaction, whose commit releases it; callers
     book the receipt last, so the counter is held as briefly as possible), and add it to
     its link's totals (``payments_count``, ``amount_collected``): every succeeded payment
     comes here exactly once, so the totals are exact without summing payments."""
-    with transaction.atomic():
-        existing = SalesReceipt.objects.filter(payment=payment).first()
+    # In the caller's transaction when there is one (no savepoint: nothing here is retried).
+    with transaction.atomic(savepoint=False):
+        if Payment.receipt.is_cached(payment):  # the payment was just made, or its receipt read
+            existing = getattr(payment, "receipt", None)
+        else:
+            existing = SalesReceipt.objects.filter(payment=payment).first()
         if existing is not None:
             return existing
         merchant, link = payment.merchant, payment.link
@@ -38,9 +54,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             method = payment.method_label
         # The hot rows last: the merchant's counter and the link's totals stay locked
         # only from here to the commit.
-        counter = Merchant.objects.filter(pk=merchant.pk)
-        counter.update(last_receipt_number=F("last_receipt_number") + 1)
-        number = counter.values_list("last_receipt_number", flat=True).get()
+        number = _next_receipt_number(merchant)
         PaymentLink.objects.filter(pk=link.pk).update(
             payments_count=F("payments_count") + 1,
             amount_collected=F("amount_collected") + payment.amount,

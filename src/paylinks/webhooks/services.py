@@ -67,7 +67,8 @@ def event_record(*, merchant: Merchant, type: str, obj: Model) -> Event:  # noqa
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
     now = timezone.now()
-    with transaction.atomic():
+    # The caller's transaction when there is one (no savepoint: nothing here is retried).
+    with transaction.atomic(savepoint=False):
         event = Event.objects.create(
             merchant=merchant,
             type=type,
