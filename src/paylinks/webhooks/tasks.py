@@ -5,15 +5,16 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from paylinks.webhooks import services
 from paylinks.webhooks.models import WebhookEndpoint
 
 
-@task()
-def deliver_webhook(*, delivery_id: int) -> None:
-    services.delivery_attempt(delivery_id=delivery_id)
+@task(takes_context=True)
+def deliver_webhook(context: TaskContext, *, delivery_id: int) -> None:
+    workers = context.task_result.worker_ids
+    services.delivery_attempt(delivery_id=delivery_id, worker_id=workers[-1] if workers else "")
 
 
 @task()
