@@ -343,3 +343,78 @@ def test_a_delivery_whose_worker_died_mid_post_is_sent_when_its_lease_ends(
     assert [r["id"] for r in receiver.delivered()] == [link_events(merchant).get().public_id]
     delivery.refresh_from_db()
     assert delivery.status == "succeeded" and delivery.attempts == 1
+
+
+# --- secret rotation -----------------------------------------------------------------------
+
+
+def test_after_a_rotation_both_secrets_verify_until_the_old_one_expires(
+    receiver, merchant, run_tasks
+):
+    from standardwebhooks import Webhook, WebhookVerificationError
+
+    from paylinks.webhooks.services import endpoint_rotate_secret
+
+    old = receiver.secret
+    endpoint = endpoint_rotate_secret(endpoint=receiver.endpoint, grace=timedelta(hours=1))
+    new = receiver.secret = endpoint.secret
+    assert new != old and new.startswith("whsec_") and endpoint.previous_secret == old
+    link_create(merchant=merchant, kind="multi", amount=100, description="During")
+    run_tasks()
+    (during,) = receiver.requests
+    assert len(during["headers"]["webhook-signature"].split(" ")) == 2
+    for secret in (new, old):  # a receiver still on the old secret, and one already switched
+        assert Webhook(secret).verify(during["body"], during["headers"])["id"] == during["id"]
+
+    type(endpoint).objects.filter(pk=endpoint.pk).update(
+        previous_secret_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    link_create(merchant=merchant, kind="multi", amount=100, description="After")
+    run_tasks()
+    after = receiver.requests[1]
+    assert len(after["headers"]["webhook-signature"].split(" ")) == 1
+    assert Webhook(new).verify(after["body"], after["headers"])["id"] == after["id"]
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(after["body"], after["headers"])
+    assert [r["status"] for r in receiver.requests] == [200, 200]
+
+
+def test_rotation_without_grace_and_its_limits(merchant):
+    from django.core.exceptions import ValidationError
+
+    from paylinks.webhooks.services import endpoint_rotate_secret
+
+    endpoint = endpoint_create(merchant=merchant, url="http://127.0.0.1:9/", enabled_events=["*"])
+    first = endpoint.secret
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(hours=2))
+    second = endpoint.secret
+    # Rotating again during the grace period: only the secret just replaced keeps signing.
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(hours=2))
+    assert endpoint.previous_secret == second != first
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(0))
+    assert (endpoint.previous_secret, endpoint.previous_secret_expires_at) == ("", None)
+    for grace in (timedelta(days=8), timedelta(seconds=-1)):
+        with pytest.raises(ValidationError) as e:
+            endpoint_rotate_secret(endpoint=endpoint, grace=grace)
+        assert "expires_in" in e.value.message_dict
+
+
+def test_dashboard_rotates_the_secret(logged_in, merchant):
+    endpoint = endpoint_create(merchant=merchant, url="http://127.0.0.1:9/", enabled_events=["*"])
+    old = endpoint.secret
+    page = logged_in.get(f"/developers/webhooks/{endpoint.public_id}/").content.decode()
+    assert f"/developers/webhooks/{endpoint.public_id}/rotate-secret/" in page
+    response = logged_in.post(
+        f"/developers/webhooks/{endpoint.public_id}/rotate-secret/", {"grace": "24"}, follow=True
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.previous_secret == old
+    left = endpoint.previous_secret_expires_at - timezone.now()
+    assert timedelta(hours=23) < left <= timedelta(hours=24)
+    page = response.content.decode()
+    assert endpoint.secret in page and "also signed with the old one" in page
+    assert "The previous secret also signs every event until" in page
+    other = make_merchant("other@shop.test").merchant
+    theirs = endpoint_create(merchant=other, url="http://127.0.0.1:9/", enabled_events=["*"])
+    response = logged_in.post(f"/developers/webhooks/{theirs.public_id}/rotate-secret/")
+    assert response.status_code == 404
