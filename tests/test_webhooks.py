@@ -418,3 +418,54 @@ def test_dashboard_rotates_the_secret(logged_in, merchant):
     theirs = endpoint_create(merchant=other, url="http://127.0.0.1:9/", enabled_events=["*"])
     response = logged_in.post(f"/developers/webhooks/{theirs.public_id}/rotate-secret/")
     assert response.status_code == 404
+
+
+def test_a_delivery_connects_to_the_address_it_checked(merchant, run_tasks, monkeypatch):
+    """The host is resolved once per attempt, at connection time, and the connection goes
+    to an address that passed the check: a name answering a public address to the check
+    and a private one to the connection (DNS rebinding) cannot reach the private one.
+    (A spy on the real resolver counts the lookups.)"""
+    import socket
+
+    with receiving() as r:
+        port = r.url.split(":")[2].split("/")[0]
+        endpoint = endpoint_create(
+            merchant=merchant, url=f"http://localhost:{port}/hooks", enabled_events=["*"]
+        )
+        r.secret = endpoint.secret
+        lookups: list[str] = []
+        real = socket.getaddrinfo
+
+        def spy(host, *args, **kwargs):
+            lookups.append(host)
+            return real(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", spy)
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        monkeypatch.undo()
+    assert [p["type"] for p in r.delivered()] == ["payment_link.created"]
+    assert lookups.count("localhost") == 1
+
+
+def test_a_live_delivery_to_a_name_now_resolving_to_a_private_address_is_refused(
+    merchant, run_tasks, settings
+):
+    from paylinks.webhooks.models import WebhookEndpoint
+    from paylinks.webhooks.services import new_secret
+
+    with receiving() as r:
+        port = r.url.split(":")[2].split("/")[0]
+        # Stored while it resolved elsewhere (or in sandbox mode); now it is loopback.
+        WebhookEndpoint.objects.create(
+            merchant=merchant,
+            url=f"https://localhost:{port}/",
+            secret=new_secret(),
+            enabled_events=["*"],
+        )
+        settings.PROCESSOR = "stripe"
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        assert r.requests == []
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.status_code is None and "private or local" in attempt.error

@@ -1,11 +1,14 @@
-"""Posting a signed event: SSRF guard, timeout, no redirects (a 3xx is a failure)."""
+"""Posting a signed event: SSRF guard (checked at connection time, against DNS rebinding),
+timeout, no redirects (a 3xx is a failure), no proxy."""
 
+import http.client
 import ipaddress
 import socket
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,6 +23,22 @@ def _sandbox() -> bool:
     return settings.PROCESSOR == "sandbox"
 
 
+def _resolve(host: str, port: int) -> list[tuple[int, Any]]:
+    """Every address ``host`` resolves to, each one allowed (else UnsafeUrl): live mode
+    allows only global addresses, the sandbox also loopback."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise UnsafeUrl(_("This host name does not resolve.")) from None
+    found: list[tuple[int, Any]] = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if not (address.is_global or (address.is_loopback and _sandbox())):
+            raise UnsafeUrl(_("This URL points to a private or local address."))
+        found.append((family, sockaddr))
+    return found
+
+
 def check_url(url: str, *, resolve: bool = True) -> None:
     """Live mode: https only, and no private, loopback or reserved address. Sandbox mode
     also allows http and loopback, so a developer can receive events locally."""
@@ -31,18 +50,56 @@ def check_url(url: str, *, resolve: bool = True) -> None:
             if not _sandbox()
             else _("The URL must start with http:// or https://.")
         )
-    if not resolve:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        raise UnsafeUrl(_("This host name does not resolve.")) from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address.is_loopback and _sandbox():
-            continue
-        if not address.is_global:
-            raise UnsafeUrl(_("This URL points to a private or local address."))
+    if resolve:
+        _resolve(parts.hostname, parts.port or 443)
+
+
+def _connect_checked(
+    address: tuple[str, int],
+    timeout: float | None = None,
+    source_address: tuple[str, int] | None = None,
+) -> socket.socket:
+    """``socket.create_connection``, except that the host is resolved once, every address
+    checked, and the connection made to a checked address: a name that resolves to a
+    public address for the check and to a private one for the connection (DNS
+    rebinding) cannot reach the private one. (TLS still checks the host name.)"""
+    host, port = address
+    error: OSError | None = None
+    for family, sockaddr in _resolve(host, port):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if timeout is not None:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as e:
+            sock.close()
+            error = e
+    raise error or OSError(f"cannot connect to {host}")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect_checked
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -50,7 +107,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+# No proxy from the environment (the connection must go to the checked address), no
+# redirect (a 3xx is a failure), connections only to checked addresses.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPHandler, _CheckedHTTPSHandler
+)
 
 
 @dataclass
@@ -64,8 +125,8 @@ class Result:
 def post(url: str, body: bytes, headers: dict[str, str]) -> Result:
     started = time.monotonic()
     try:
-        check_url(url)
-        # check_url allowed only http(s) to a permitted address.
+        check_url(url, resolve=False)
+        # http(s) only; the connection resolves the host and checks its addresses.
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
         with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             status, text = response.status, response.read(500)
