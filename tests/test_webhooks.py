@@ -469,3 +469,20 @@ def test_a_live_delivery_to_a_name_now_resolving_to_a_private_address_is_refused
         assert r.requests == []
     attempt = DeliveryAttempt.objects.get()
     assert attempt.status_code is None and "private or local" in attempt.error
+
+
+def test_the_disabled_email_is_sent_once_even_when_its_task_runs_again(
+    receiver, merchant, run_tasks, mailoutbox
+):
+    receiver.fail_first, receiver.fail_status = 1, 410
+    link_create(merchant=merchant, kind="multi", amount=100, description="L")
+    run_tasks()
+    (message,) = mailoutbox
+    page = f"/developers/webhooks/{receiver.endpoint.public_id}/"
+    assert receiver.url in message.subject and page in message.body and "410" in message.body
+    # The queue hands the task out again (its worker died after the mail server took it).
+    DBTaskResult.objects.filter(task_path__endswith="send_endpoint_disabled_email").update(
+        status="READY"
+    )
+    run_tasks()
+    assert len(mailoutbox) == 1
