@@ -486,3 +486,66 @@ def test_the_disabled_email_is_sent_once_even_when_its_task_runs_again(
     )
     run_tasks()
     assert len(mailoutbox) == 1
+
+
+def _read_request(conn) -> None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+
+
+def test_a_malformed_answer_is_a_failed_attempt_retried_later(merchant, run_tasks):
+    from webhook_receiver import raw_server
+
+    def garbage(conn) -> None:
+        _read_request(conn)
+        conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    with raw_server(garbage) as url:
+        endpoint_create(merchant=merchant, url=url, enabled_events=["*"])
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()  # the task does not fail (run_tasks checks)
+    delivery = Delivery.objects.get()
+    attempt = delivery.log.get()
+    assert attempt.status_code is None and "BadStatusLine" in attempt.error
+    assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, run_tasks, settings):
+    """Each byte comes before the socket's timeout, but the whole answer never does: the
+    attempt ends at WEBHOOK_TIMEOUT_SECONDS (the connection is closed by paylinks, long
+    before the receiver would give up) and counts as a failure."""
+    import threading
+    import time
+
+    from webhook_receiver import raw_server
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    outcome = {}
+    finished = threading.Event()
+
+    def trickle(conn) -> None:
+        _read_request(conn)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            for _ in range(300):  # up to a minute: a hang guard, not a timing
+                time.sleep(0.2)
+                conn.sendall(b"x")
+            outcome["closed_by"] = "receiver"
+        except OSError:
+            outcome["closed_by"] = "paylinks"
+        finished.set()
+
+    with raw_server(trickle) as url:
+        endpoint_create(merchant=merchant, url=url, enabled_events=["*"])
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        finished.wait(90)
+    assert outcome == {"closed_by": "paylinks"}
+    delivery = Delivery.objects.get()
+    attempt = delivery.log.get()
+    assert attempt.status_code is None and attempt.error == "No complete answer within 1 s."
+    assert delivery.status == "pending"

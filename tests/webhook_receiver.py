@@ -81,3 +81,32 @@ def receiving():
         receiver.release.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def raw_server(handle):
+    """A TCP server on loopback that runs ``handle(connection)`` for each connection (for
+    receivers that do not speak HTTP properly); yields its http:// URL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_run, args=(conn,), daemon=True).start()
+
+    def _run(conn) -> None:
+        with conn:
+            handle(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    finally:
+        listener.close()

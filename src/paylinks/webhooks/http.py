@@ -1,9 +1,11 @@
 """Posting a signed event: SSRF guard (checked at connection time, against DNS rebinding),
 timeout, no redirects (a 3xx is a failure), no proxy."""
 
+import contextlib
 import http.client
 import ipaddress
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -80,16 +82,34 @@ def _connect_checked(
     raise error or OSError(f"cannot connect to {host}")
 
 
+# The connections the current thread's post() opened, for its deadline to cut.
+_posting = threading.local()
+
+
+def _track(sock: socket.socket | None) -> None:
+    opened = getattr(_posting, "sockets", None)
+    if opened is not None and sock is not None:
+        opened.append(sock)
+
+
 class _CheckedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = _connect_checked
+
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
 
 
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = _connect_checked
+
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)  # the TLS socket
 
 
 class _CheckedHTTPHandler(urllib.request.HTTPHandler):
@@ -122,21 +142,53 @@ class Result:
     duration_ms: int
 
 
+def _excerpt(response: Any) -> bytes:
+    """The answer's first 500 bytes; the status alone counts, so a body cut short is no
+    failure."""
+    try:
+        return bytes(response.read(500))
+    except (OSError, ValueError, http.client.HTTPException):
+        return b""
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> Result:
+    """POST ``body``; the whole exchange (connecting, sending, the answer's status line,
+    headers and first 500 bytes) ends after ``WEBHOOK_TIMEOUT_SECONDS``, however slowly
+    the receiver trickles its answer; whatever the receiver does, the result is a
+    Result (a malformed answer is an error, never an exception)."""
     started = time.monotonic()
+    limit = settings.WEBHOOK_TIMEOUT_SECONDS
+    sockets: list[socket.socket] = []
+    _posting.sockets = sockets
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    deadline = threading.Timer(limit, expire)
+    deadline.daemon = True
+    deadline.start()
     try:
         check_url(url, resolve=False)
         # http(s) only; the connection resolves the host and checks its addresses.
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            status, text = response.status, response.read(500)
+        with _opener.open(request, timeout=limit) as response:
+            status, text = response.status, _excerpt(response)
         error = ""
     except urllib.error.HTTPError as e:
-        status, text, error = e.code, e.read(500) if e.fp else b"", ""
+        status, text, error = e.code, _excerpt(e) if e.fp else b"", ""
     except UnsafeUrl as e:
         status, text, error = None, b"", str(e)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, http.client.HTTPException) as e:
         status, text, error = None, b"", f"{type(e).__name__}: {e}"[:300]
+    finally:
+        deadline.cancel()
+        _posting.sockets = None
+    if expired.is_set():  # cut off: even a status line already read is no answer
+        status, error = None, _("No complete answer within %(seconds)s s.") % {"seconds": limit}
     return Result(
         status_code=status,
         excerpt=text.decode("utf-8", "replace")[:500],
