@@ -44,7 +44,11 @@ def _resolve(host: str, port: int) -> list[tuple[int, Any]]:
 def check_url(url: str, *, resolve: bool = True) -> None:
     """Live mode: https only, and no private, loopback or reserved address. Sandbox mode
     also allows http and loopback, so a developer can receive events locally."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 literal
+        raise UnsafeUrl(_("Enter a valid URL.")) from None
     allowed = ("https", "http") if _sandbox() else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         raise UnsafeUrl(
@@ -53,7 +57,7 @@ def check_url(url: str, *, resolve: bool = True) -> None:
             else _("The URL must start with http:// or https://.")
         )
     if resolve:
-        _resolve(parts.hostname, parts.port or 443)
+        _resolve(parts.hostname, port or 443)
 
 
 def _connect_checked(
