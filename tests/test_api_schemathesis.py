@@ -1,10 +1,17 @@
 """Schemathesis over /api/v1/openapi.json, in-process: no 5xx, responses match the schema.
 
-Every operation of the document is tested on its own (one test per operation), then as
-workflows: the state machine follows the links schemathesis infers between operations
-(create a link, then retrieve, update, deactivate it; create an endpoint, rotate its
-secret, delete it…), so operations also run on objects that exist, and a deleted object
-stays gone (``use_after_free``), a created one is found (``ensure_resource_availability``)."""
+Every operation of the document is tested on its own (one test per operation, in-process),
+then ``schemathesis run`` goes over a real server with every phase, stateful included: it
+follows the links it infers between operations (create or list, then retrieve, update,
+deactivate, rotate, delete the object), so operations also run on objects that exist, a
+deleted object stays gone (``use_after_free``), a created one is found
+(``ensure_resource_availability``)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -23,7 +30,9 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
+from livehttp import free_port, serve_process
 from paylinks.api.services import apikey_create
+from paylinks.api.v1 import api
 from paylinks.webhooks.services import endpoint_create
 
 # Business rules reject some schema-valid input (a past expiry date, a multi-use link naming
@@ -45,7 +54,7 @@ def secret(merchant, multi_link, single_link):
     # As Django's test client does: requests must not close the test's connection.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    # Objects for the operations taking an id (the workflows find them in the lists).
+    # An endpoint besides the links, so every list has something in it.
     endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks", enabled_events=["*"])
     try:
         yield apikey_create(merchant=merchant)[1]
@@ -67,8 +76,6 @@ def test_api_conforms_to_its_schema(case, secret):
 
 def test_every_operation_is_tested():
     """The parametrized test above covers the whole document (nothing filtered out)."""
-    from paylinks.api.v1 import api
-
     documented = {
         f"{method.upper()} {path}"
         for path, operations in api.get_openapi_schema()["paths"].items()
@@ -78,37 +85,43 @@ def test_every_operation_is_tested():
     assert tested == documented and len(documented) >= 20
 
 
-@pytest.mark.django_db
-def test_api_workflows_conform_to_the_schema(secret):
-    base = schema.as_state_machine()
-    answered: list[tuple[str, int]] = []
+@pytest.mark.django_db(transaction=True)
+def test_schemathesis_run_finds_nothing_against_a_real_server(tmp_path, merchant, multi_link):
+    """What CI would run against a deployment: ``schemathesis run`` (its coverage, fuzzing
+    and stateful phases; the engine handles the state a server keeps between scenarios)
+    over HTTP against a real `paylinks serve` on the test database."""
+    from pay import pay_card
 
-    class Workflows(base):  # type: ignore[valid-type,misc]
-        def get_call_kwargs(self, case):
-            return {"headers": {"Authorization": f"Bearer {secret}"}}
-
-        def after_call(self, response, case):
-            super().after_call(response, case)
-            answered.append((case.operation.label, response.status_code))
-
-        def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(
-                response,
-                checks=STATEFUL_CHECKS,
-                headers=kwargs.get("headers"),
-                transport_kwargs=kwargs,
-                recorder=self.recorder,
-            )
-
-    Workflows.run(
-        settings=settings(
-            max_examples=100,
-            stateful_step_count=10,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
+    endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks", enabled_events=["*"])
+    pay_card(multi_link)  # a payment, a receipt and events to retrieve
+    secret = apikey_create(merchant=merchant)[1]
+    checks = [check.__name__ for check in STATEFUL_CHECKS]
+    with serve_process(tmp_path, "--port", str(free_port()), "--no-worker") as served:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                f"{served.base}/api/v1/openapi.json",
+                "--header",
+                f"Authorization: Bearer {secret}",
+                "--checks",
+                ",".join(checks),
+                "--max-examples",
+                "50",
+                "--seed",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            env={**os.environ, "NO_COLOR": "1"},
+            cwd=tmp_path,  # its cache and reports
         )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-8000:]
+    documented = len(
+        [op for ops in api.get_openapi_schema()["paths"].values() for op in ops.values()]
     )
-    # Steps ran on objects earlier steps created (a 2xx from an operation taking an id).
-    on_objects = {label for label, status in answered if "{" in label and status < 300}
-    assert on_objects, answered
+    assert re.search(rf"Tested: {documented}\b", output), output[-3000:]
+    assert re.search(r"✅\s+Stateful", output), output[-3000:]
+    assert re.search(r"(\d+) generated, \1 passed", output), output[-3000:]  # none failed
