@@ -4,6 +4,7 @@ the same webhook-id, verified with standardwebhooks."""
 
 import os
 import signal
+from datetime import timedelta
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -75,3 +76,31 @@ def test_a_worker_killed_mid_delivery_loses_no_event(tmp_path, merchant):
     assert again[0]["body"] == again[1]["body"]
     held.refresh_from_db()
     assert (held.status, held.attempts, held.leased_by) == ("succeeded", 1, "")
+
+
+def test_the_lease_outlasts_the_attempt_however_long_its_timeout(merchant, run_tasks, settings):
+    """While a worker posts, the delivery is leased to it for longer than the attempt may
+    last, so no other worker takes it over from a live one."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from webhook_receiver import raw_server
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 600
+    seen = []
+
+    def answer(conn) -> None:
+        conn.recv(65536)
+        try:  # what another worker would see while this one waits for the answer
+            seen.append(Delivery.objects.values_list("next_attempt_at", flat=True).get())
+        finally:
+            connection.close()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    with raw_server(answer) as url:
+        endpoint_create(merchant=merchant, url=url, enabled_events=["*"])
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+    (lease_end,) = seen
+    assert lease_end - timezone.now() > timedelta(seconds=600)
+    assert Delivery.objects.get().status == "succeeded"

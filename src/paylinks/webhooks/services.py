@@ -47,7 +47,13 @@ SCHEDULE = (
     timedelta(hours=24),
 )
 JITTER = 0.2  # each delay is stretched or shrunk by up to 20 %
-LEASE = timedelta(minutes=2)  # a worker holds a delivery this long while posting it
+LEASE = timedelta(minutes=2)  # a worker holds a delivery this long while posting it, at least
+
+
+def _lease() -> timedelta:
+    """Longer than an attempt can last (its deadline is WEBHOOK_TIMEOUT_SECONDS), so a live
+    worker's lease never runs out under it."""
+    return max(LEASE, timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS))
 
 
 def _livemode() -> bool:
@@ -250,7 +256,7 @@ def delivery_attempt(*, delivery_id: int, worker_id: str = "") -> Delivery | Non
         status=Delivery.Status.PENDING,
         next_attempt_at=due,
         leased_by=delivery.leased_by,
-    ).update(next_attempt_at=now + LEASE, leased_by=worker_id)
+    ).update(next_attempt_at=now + _lease(), leased_by=worker_id)
     if not taken:
         return delivery
     endpoint, event = delivery.endpoint, delivery.event
