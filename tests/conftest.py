@@ -37,7 +37,7 @@ def run_tasks():
         with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
             call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
         failed = DBTaskResult.objects.filter(status="FAILED")
-        assert not failed.exists(), [r.exception_data for r in failed]
+        assert not failed.exists(), [(r.task_path, r.traceback) for r in failed]
 
     return run
 

@@ -100,3 +100,60 @@ def test_other_merchants_endpoints_and_events_are_404(api, merchant, multi_link)
     assert other.get(f"/events/{event_id}").status_code == 404
     assert event_id not in {e["id"] for e in other.get("/events").json()["data"]}
     assert WebhookEndpoint.objects.get().is_active
+
+
+def test_rotate_secret(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    created = api.post(
+        "/webhook_endpoints", {"url": "http://127.0.0.1:9/hooks", "enabled_events": ["*"]}
+    ).json()
+    path = f"/webhook_endpoints/{created['id']}"
+    assert created["previous_secret_expires"] is None
+    rotated = api.post(f"{path}/rotate_secret")  # no body: the old secret works 24 hours
+    assert rotated.status_code == 200, rotated.content
+    body = rotated.json()
+    assert body["secret"].startswith("whsec_") and body["secret"] != created["secret"]
+    expires = body["previous_secret_expires"] - int(timezone.now().timestamp())
+    assert 24 * 3600 - 60 <= expires <= 24 * 3600
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.secret, endpoint.previous_secret) == (body["secret"], created["secret"])
+    shown = api.get(path).json()
+    assert shown["secret"] is None
+    assert shown["previous_secret_expires"] == body["previous_secret_expires"]
+    hour = api.post(f"{path}/rotate_secret", {"expires_in": 3600}).json()
+    assert (
+        timezone.now() + timedelta(minutes=59)
+        < WebhookEndpoint.objects.get().previous_secret_expires_at
+    )
+    assert hour["previous_secret_expires"] <= int(timezone.now().timestamp()) + 3600
+    now = api.post(f"{path}/rotate_secret", {"expires_in": 0}).json()
+    assert now["previous_secret_expires"] is None
+    assert WebhookEndpoint.objects.get().previous_secret == ""
+    for bad in ({"expires_in": 8 * 24 * 3600}, {"expires_in": -1}, {"expires_in": "1"}):
+        response = api.post(f"{path}/rotate_secret", bad)
+        assert response.status_code == 400 and response.json()["error"]["param"] == "expires_in"
+    assert WebhookEndpoint.objects.get().secret == now["secret"]
+
+
+def test_rotate_secret_of_another_merchant_is_404(api):
+    created = api.post(
+        "/webhook_endpoints", {"url": "http://127.0.0.1:9/hooks", "enabled_events": ["*"]}
+    ).json()
+    other = Api(Client(), make_merchant("other@shop.test").merchant)
+    response = other.post(f"/webhook_endpoints/{created['id']}/rotate_secret")
+    assert response.status_code == 404
+    assert WebhookEndpoint.objects.get().secret == created["secret"]
+
+
+def test_every_recorded_event_type_can_be_subscribed_to(api):
+    from paylinks.webhooks.services import EVENT_TYPES
+
+    response = api.post(
+        "/webhook_endpoints",
+        {"url": "http://127.0.0.1:9/hooks", "enabled_events": list(EVENT_TYPES)},
+    )
+    assert response.status_code == 200, response.content
+    assert sorted(response.json()["enabled_events"]) == sorted(EVENT_TYPES)

@@ -343,3 +343,209 @@ def test_a_delivery_whose_worker_died_mid_post_is_sent_when_its_lease_ends(
     assert [r["id"] for r in receiver.delivered()] == [link_events(merchant).get().public_id]
     delivery.refresh_from_db()
     assert delivery.status == "succeeded" and delivery.attempts == 1
+
+
+# --- secret rotation -----------------------------------------------------------------------
+
+
+def test_after_a_rotation_both_secrets_verify_until_the_old_one_expires(
+    receiver, merchant, run_tasks
+):
+    from standardwebhooks import Webhook, WebhookVerificationError
+
+    from paylinks.webhooks.services import endpoint_rotate_secret
+
+    old = receiver.secret
+    endpoint = endpoint_rotate_secret(endpoint=receiver.endpoint, grace=timedelta(hours=1))
+    new = receiver.secret = endpoint.secret
+    assert new != old and new.startswith("whsec_") and endpoint.previous_secret == old
+    link_create(merchant=merchant, kind="multi", amount=100, description="During")
+    run_tasks()
+    (during,) = receiver.requests
+    assert len(during["headers"]["webhook-signature"].split(" ")) == 2
+    for secret in (new, old):  # a receiver still on the old secret, and one already switched
+        assert Webhook(secret).verify(during["body"], during["headers"])["id"] == during["id"]
+
+    type(endpoint).objects.filter(pk=endpoint.pk).update(
+        previous_secret_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    link_create(merchant=merchant, kind="multi", amount=100, description="After")
+    run_tasks()
+    after = receiver.requests[1]
+    assert len(after["headers"]["webhook-signature"].split(" ")) == 1
+    assert Webhook(new).verify(after["body"], after["headers"])["id"] == after["id"]
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(after["body"], after["headers"])
+    assert [r["status"] for r in receiver.requests] == [200, 200]
+
+
+def test_rotation_without_grace_and_its_limits(merchant):
+    from django.core.exceptions import ValidationError
+
+    from paylinks.webhooks.services import endpoint_rotate_secret
+
+    endpoint = endpoint_create(merchant=merchant, url="http://127.0.0.1:9/", enabled_events=["*"])
+    first = endpoint.secret
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(hours=2))
+    second = endpoint.secret
+    # Rotating again during the grace period: only the secret just replaced keeps signing.
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(hours=2))
+    assert endpoint.previous_secret == second != first
+    endpoint = endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(0))
+    assert (endpoint.previous_secret, endpoint.previous_secret_expires_at) == ("", None)
+    for grace in (timedelta(days=8), timedelta(seconds=-1)):
+        with pytest.raises(ValidationError) as e:
+            endpoint_rotate_secret(endpoint=endpoint, grace=grace)
+        assert "expires_in" in e.value.message_dict
+
+
+def test_dashboard_rotates_the_secret(logged_in, merchant):
+    endpoint = endpoint_create(merchant=merchant, url="http://127.0.0.1:9/", enabled_events=["*"])
+    old = endpoint.secret
+    page = logged_in.get(f"/developers/webhooks/{endpoint.public_id}/").content.decode()
+    assert f"/developers/webhooks/{endpoint.public_id}/rotate-secret/" in page
+    response = logged_in.post(
+        f"/developers/webhooks/{endpoint.public_id}/rotate-secret/", {"grace": "24"}, follow=True
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.previous_secret == old
+    left = endpoint.previous_secret_expires_at - timezone.now()
+    assert timedelta(hours=23) < left <= timedelta(hours=24)
+    page = response.content.decode()
+    assert endpoint.secret in page and "also signed with the old one" in page
+    assert "The previous secret also signs every event until" in page
+    other = make_merchant("other@shop.test").merchant
+    theirs = endpoint_create(merchant=other, url="http://127.0.0.1:9/", enabled_events=["*"])
+    response = logged_in.post(f"/developers/webhooks/{theirs.public_id}/rotate-secret/")
+    assert response.status_code == 404
+
+
+def test_a_delivery_connects_to_the_address_it_checked(merchant, run_tasks, monkeypatch):
+    """The host is resolved once per attempt, at connection time, and the connection goes
+    to an address that passed the check: a name answering a public address to the check
+    and a private one to the connection (DNS rebinding) cannot reach the private one.
+    (A spy on the real resolver counts the lookups.)"""
+    import socket
+
+    with receiving() as r:
+        port = r.url.split(":")[2].split("/")[0]
+        endpoint = endpoint_create(
+            merchant=merchant, url=f"http://localhost:{port}/hooks", enabled_events=["*"]
+        )
+        r.secret = endpoint.secret
+        lookups: list[str] = []
+        real = socket.getaddrinfo
+
+        def spy(host, *args, **kwargs):
+            lookups.append(host)
+            return real(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", spy)
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        monkeypatch.undo()
+    assert [p["type"] for p in r.delivered()] == ["payment_link.created"]
+    assert lookups.count("localhost") == 1
+
+
+def test_a_live_delivery_to_a_name_now_resolving_to_a_private_address_is_refused(
+    merchant, run_tasks, settings
+):
+    from paylinks.webhooks.models import WebhookEndpoint
+    from paylinks.webhooks.services import new_secret
+
+    with receiving() as r:
+        port = r.url.split(":")[2].split("/")[0]
+        # Stored while it resolved elsewhere (or in sandbox mode); now it is loopback.
+        WebhookEndpoint.objects.create(
+            merchant=merchant,
+            url=f"https://localhost:{port}/",
+            secret=new_secret(),
+            enabled_events=["*"],
+        )
+        settings.PROCESSOR = "stripe"
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        assert r.requests == []
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.status_code is None and "private or local" in attempt.error
+
+
+def test_the_disabled_email_is_sent_once_even_when_its_task_runs_again(
+    receiver, merchant, run_tasks, mailoutbox
+):
+    receiver.fail_first, receiver.fail_status = 1, 410
+    link_create(merchant=merchant, kind="multi", amount=100, description="L")
+    run_tasks()
+    (message,) = mailoutbox
+    page = f"/developers/webhooks/{receiver.endpoint.public_id}/"
+    assert receiver.url in message.subject and page in message.body and "410" in message.body
+    # The queue hands the task out again (its worker died after the mail server took it).
+    DBTaskResult.objects.filter(task_path__endswith="send_endpoint_disabled_email").update(
+        status="READY"
+    )
+    run_tasks()
+    assert len(mailoutbox) == 1
+
+
+def _read_request(conn) -> None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+
+
+def test_a_malformed_answer_is_a_failed_attempt_retried_later(merchant, run_tasks):
+    from webhook_receiver import raw_server
+
+    def garbage(conn) -> None:
+        _read_request(conn)
+        conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    with raw_server(garbage) as url:
+        endpoint_create(merchant=merchant, url=url, enabled_events=["*"])
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()  # the task does not fail (run_tasks checks)
+    delivery = Delivery.objects.get()
+    attempt = delivery.log.get()
+    assert attempt.status_code is None and "BadStatusLine" in attempt.error
+    assert delivery.status == "pending" and delivery.next_attempt_at > timezone.now()
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, run_tasks, settings):
+    """Each byte comes before the socket's timeout, but the whole answer never does: the
+    attempt ends at WEBHOOK_TIMEOUT_SECONDS (the connection is closed by paylinks, long
+    before the receiver would give up) and counts as a failure."""
+    import threading
+    import time
+
+    from webhook_receiver import raw_server
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    outcome = {}
+    finished = threading.Event()
+
+    def trickle(conn) -> None:
+        _read_request(conn)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            for _ in range(300):  # up to a minute: a hang guard, not a timing
+                time.sleep(0.2)
+                conn.sendall(b"x")
+            outcome["closed_by"] = "receiver"
+        except OSError:
+            outcome["closed_by"] = "paylinks"
+        finished.set()
+
+    with raw_server(trickle) as url:
+        endpoint_create(merchant=merchant, url=url, enabled_events=["*"])
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        finished.wait(90)
+    assert outcome == {"closed_by": "paylinks"}
+    delivery = Delivery.objects.get()
+    attempt = delivery.log.get()
+    assert attempt.status_code is None and attempt.error == "No complete answer within 1 s."
+    assert delivery.status == "pending"

@@ -15,9 +15,15 @@ class Receiver:
         self.requests: list[dict] = []  # every request, verified or not
         self.lock = threading.Lock()
         self.url = ""
+        # With ``hold_first``, the first request is received (and recorded with status
+        # "held"), then left unanswered until ``release`` is set.
+        self.hold_first = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
         with self.lock:
+            hold = self.hold_first and not self.requests
             try:
                 payload = Webhook(self.secret).verify(body, headers)
                 verified = True
@@ -31,10 +37,14 @@ class Receiver:
                     "verified": verified,
                     "payload": payload,
                     "body": body,
-                    "status": status,
+                    "headers": headers,
+                    "status": "held" if hold else status,
                 }
             )
-            return status
+        if hold:
+            self.holding.set()
+            self.release.wait()
+        return status
 
     def delivered(self) -> list[dict]:
         """The payloads acknowledged with a 2xx, in order."""
@@ -50,10 +60,13 @@ def receiving():
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status = receiver.answer(headers, body)
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write(b"ok" if status == 200 else b"nope")
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"nope")
+            except OSError:
+                pass  # the sender is gone (a held request whose worker was killed)
 
         def log_message(self, *args) -> None:
             pass
@@ -65,5 +78,35 @@ def receiving():
     try:
         yield receiver
     finally:
+        receiver.release.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def raw_server(handle):
+    """A TCP server on loopback that runs ``handle(connection)`` for each connection (for
+    receivers that do not speak HTTP properly); yields its http:// URL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=_run, args=(conn,), daemon=True).start()
+
+    def _run(conn) -> None:
+        with conn:
+            handle(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    finally:
+        listener.close()

@@ -6,12 +6,14 @@ import json
 import re
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from paylinks.api import services
-from paylinks.api.errors import IDEMPOTENCY, INVALID_REQUEST, error_body
+from paylinks.api.errors import API_ERROR, IDEMPOTENCY, INVALID_REQUEST, error_body
 from paylinks.api.models import ApiKey
 from paylinks.core.audit import Actor, acting_as
 from paylinks.core.http import client_ip
@@ -55,15 +57,57 @@ def _api_key(request: HttpRequest) -> ApiKey | None:
     return services.apikey_authenticate(secret=secret.strip())
 
 
+# Django's own answers on API paths (no such URL, wrong method, body too large, an error
+# before the API ran) in the API's error shape: status -> (type, code, message).
+PLAIN_ERRORS = {
+    400: (INVALID_REQUEST, "request_invalid", gettext_lazy("Invalid request.")),
+    404: (INVALID_REQUEST, "resource_missing", gettext_lazy("Unrecognized request URL.")),
+    405: (
+        INVALID_REQUEST,
+        "method_not_allowed",
+        gettext_lazy("This method is not allowed on this URL."),
+    ),
+    413: (INVALID_REQUEST, "request_too_large", gettext_lazy("The request body is too large.")),
+}
+
+
+def as_api_error(response: HttpResponse) -> HttpResponse:
+    """A non-JSON error response (Django's HTML pages) as ``{"error": {...}}``."""
+    if response.status_code < 400 or response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        return response
+    type_, code, message = PLAIN_ERRORS.get(
+        response.status_code,
+        (API_ERROR, "server_error", gettext_lazy("Something went wrong on our side.")),
+    )
+    if response.status_code < 500 and response.status_code not in PLAIN_ERRORS:
+        type_, code, message = PLAIN_ERRORS[400]
+    converted = _error(response.status_code, type_, code, str(message))
+    if "Allow" in response:
+        converted["Allow"] = response["Allow"]
+    return converted
+
+
 class ApiMiddleware:
-    """On /api/v1/: who acts (the audit log names the key), and the Idempotency-Key."""
+    """On /api/v1/: who acts (the audit log names the key), the Idempotency-Key, and every
+    error in the API's shape."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+        self._get_response = get_response
+
+    def get_response(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self._get_response(request)
+        except RequestDataTooBig:
+            response = HttpResponse(status=413)
+        if request.path.endswith(("/docs", "/openapi.json")):
+            return response
+        return as_api_error(response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(PREFIX):
-            return self.get_response(request)
+            return self._get_response(request)
         unknown = sorted(set(request.GET) - _query_names())
         if unknown and not request.path.endswith(("/docs", "/openapi.json")):
             response = _error(
@@ -91,14 +135,16 @@ class ApiMiddleware:
                 "idempotency_key_invalid",
                 _("The Idempotency-Key header must have 1 to 255 visible ASCII characters."),
             )
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return as_api_error(HttpResponse(status=413))
         outcome = services.idempotency_begin(
             merchant=api_key.merchant,
             key=key,
             method="POST",
             path=request.path,
-            fingerprint=services.request_fingerprint(
-                method="POST", path=request.path, body=request.body
-            ),
+            fingerprint=services.request_fingerprint(method="POST", path=request.path, body=body),
         )
         if outcome.action == "reused":
             return _error(

@@ -1,7 +1,7 @@
 """Request and response schemas of /api/v1 (what the OpenAPI document publishes)."""
 
 import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from paylinks.money import MAX_AMOUNT_MAJOR
+from paylinks.webhooks.services import EVENT_TYPES
 
 
 def _no_nul(value: str) -> str:
@@ -246,24 +247,11 @@ class PaymentFilters(Page):
     status: Literal["pending", "succeeded", "failed"] | None = None
 
 
-EventType = Literal[
-    "*",
-    "payment_link.created",
-    "payment_link.updated",
-    "payment_link.deactivated",
-    "payment_link.activated",
-    "payment_link.paid",
-    "payment.succeeded",
-    "payment.pending",
-    "payment.failed",
-    "sales_receipt.created",
-    "refund.created",
-    "refund.succeeded",
-    "refund.failed",
-    "refund_receipt.created",
-    "payment_account.approved",
-    "payment_account.rejected",
-]
+if TYPE_CHECKING:
+    EventType = str
+else:
+    # Every type the webhooks record (one list: a new event type is subscribable at once).
+    EventType = Literal[("*", *EVENT_TYPES)]
 
 
 class WebhookEndpointCreate(Input):
@@ -279,6 +267,13 @@ class WebhookEndpointUpdate(Input):
     active: StrictBool | None = None
 
 
+class WebhookEndpointRotate(Input):
+    expires_in: Annotated[StrictInt, Field(ge=0, le=7 * 24 * 3600)] = Field(
+        24 * 3600,
+        description="Seconds the old secret keeps signing beside the new one (0: stop now).",
+    )
+
+
 class WebhookEndpoint(BaseModel):
     id: str
     object: Literal["webhook_endpoint"]
@@ -287,7 +282,12 @@ class WebhookEndpoint(BaseModel):
     enabled_events: list[str]
     active: bool
     disabled_reason: str
-    secret: str | None = Field(description="Only in the response that creates the endpoint.")
+    secret: str | None = Field(
+        description="Only in the responses that create the endpoint or rotate its secret."
+    )
+    previous_secret_expires: int | None = Field(
+        description="After a rotation: until when the old secret also signs (Unix seconds)."
+    )
     created: int
 
 

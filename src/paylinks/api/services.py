@@ -86,7 +86,7 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     """What "the same parameters" means: the method, path and JSON body (key order aside)."""
     try:
         canonical = json.dumps(json.loads(body or b"null"), sort_keys=True).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or nested too deep): the bytes
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 

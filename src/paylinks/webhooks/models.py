@@ -29,6 +29,10 @@ class WebhookEndpoint(models.Model):
     # Event types it receives; ["*"] for all.
     enabled_events = models.JSONField(_("events"), default=list)
     secret = models.CharField(max_length=100, editable=False)
+    # After a rotation, the old secret also signs every delivery until it expires (a second
+    # signature in ``webhook-signature``), so receivers can switch without losing events.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     # Set at the first failure after a success; cleared by a success.
@@ -86,6 +90,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # When the next attempt is due (a worker holding it pushes it forward: a lease).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The task worker posting it right now (empty otherwise): its lease ends early when
+    # that worker stops beating (killed mid-post), not only when ``next_attempt_at`` comes.
+    leased_by = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

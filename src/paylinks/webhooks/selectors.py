@@ -1,5 +1,10 @@
-from django.db.models import QuerySet
+from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from paylinks.core.models import WorkerHeartbeat
 from paylinks.merchants.models import Merchant
 from paylinks.webhooks.models import Delivery, Event, WebhookEndpoint
 
@@ -29,3 +34,10 @@ def delivery_get(*, merchant: Merchant, public_id: str) -> Delivery:
     return Delivery.objects.select_related("event", "endpoint").get(
         endpoint__merchant=merchant, public_id=public_id
     )
+
+
+def worker_alive(*, worker_id: str) -> bool:
+    """Whether the task worker ``worker_id`` beat within its lease (as the task queue's own
+    leases judge it: see paylinks.core.worker)."""
+    since = timezone.now() - timedelta(seconds=settings.WORKER_LEASE_SECONDS)
+    return WorkerHeartbeat.objects.filter(worker_id=worker_id, last_seen__gte=since).exists()

@@ -4,7 +4,7 @@ import base64
 import json
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +51,13 @@ SCHEDULE = (
     timedelta(hours=24),
 )
 JITTER = 0.2  # each delay is stretched or shrunk by up to 20 %
-LEASE = timedelta(minutes=2)  # a worker holds a delivery this long while posting it
+LEASE = timedelta(minutes=2)  # a worker holds a delivery this long while posting it, at least
+
+
+def _lease() -> timedelta:
+    """Longer than an attempt can last (its deadline is WEBHOOK_TIMEOUT_SECONDS), so a live
+    worker's lease never runs out under it."""
+    return max(LEASE, timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS))
 
 
 def _livemode() -> bool:
@@ -160,6 +166,35 @@ def endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     endpoint.delete()
 
 
+# How long the old secret may keep signing after a rotation (Stripe's longest is 7 days).
+ROTATION_GRACE_MAX = timedelta(days=7)
+ROTATION_GRACE_DEFAULT = timedelta(hours=24)
+
+
+def endpoint_rotate_secret(
+    *, endpoint: WebhookEndpoint, grace: timedelta = ROTATION_GRACE_DEFAULT
+) -> WebhookEndpoint:
+    """A new secret for the endpoint. The old one keeps signing every delivery beside the
+    new one for ``grace`` (0: not at all), so the receiver can switch when it likes; an
+    earlier rotation's old secret stops at once."""
+    if not timedelta(0) <= grace <= ROTATION_GRACE_MAX:
+        raise ValidationError(
+            {"expires_in": _("The old secret can keep working for 7 days at most.")}
+        )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if grace:
+            endpoint.previous_secret = endpoint.secret
+            endpoint.previous_secret_expires_at = timezone.now() + grace
+        else:
+            endpoint.previous_secret, endpoint.previous_secret_expires_at = "", None
+        endpoint.secret = new_secret()
+        endpoint.save(
+            update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+        )
+    return endpoint
+
+
 def _next_delay(attempts: int) -> timedelta | None:
     """The delay after ``attempts`` failed attempts, or None when they are all spent."""
     if attempts > len(SCHEDULE):
@@ -178,11 +213,34 @@ def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
         tasks.send_endpoint_disabled_email.enqueue(endpoint_id=endpoint.pk)
 
 
-def delivery_attempt(*, delivery_id: int) -> Delivery | None:
+def _lease_abandoned(delivery: Delivery, worker_id: str) -> bool:
+    """The worker that took the delivery's lease is gone (killed mid-post): its lease need
+    not run out. This same worker holding it means its own earlier run was cut short."""
+    from paylinks.webhooks import selectors
+
+    holder = delivery.leased_by
+    if not holder:
+        return False  # taken outside a worker: only the time lease tells
+    return holder == worker_id or not selectors.worker_alive(worker_id=holder)
+
+
+def signature_header(*, endpoint: WebhookEndpoint, msg_id: str, at: datetime, body: bytes) -> str:
+    """``webhook-signature``: signed with the secret, and also with the previous one while
+    a rotation's grace period lasts (space-separated, as Standard Webhooks allows)."""
+    signatures = [Webhook(endpoint.secret).sign(msg_id, at, body.decode())]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > at:
+        signatures.append(Webhook(endpoint.previous_secret).sign(msg_id, at, body.decode()))
+    return " ".join(signatures)
+
+
+def delivery_attempt(*, delivery_id: int, worker_id: str = "") -> Delivery | None:
     """Post a due delivery once and record the attempt; schedule the next on failure.
 
-    A worker first takes a lease (pushes ``next_attempt_at`` forward), so two workers
-    holding the same task post once; a worker that dies leaves the lease to expire."""
+    A worker first takes a lease (pushes ``next_attempt_at`` forward and names itself in
+    ``leased_by``), so two workers holding the same task post once. A worker that dies
+    mid-post leaves its task to run again (the queue's own leases); that run takes the
+    delivery over as soon as the dead worker's heartbeat has lapsed."""
     from paylinks.webhooks import tasks
 
     now = timezone.now()
@@ -192,25 +250,27 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
     due = delivery.next_attempt_at
     if due is None:
         return delivery
-    if due > now:
-        # Early: a duplicate task, or this task run again after its worker died while
-        # holding the lease. Come back when the lease or retry is due (at worst a second,
-        # idle chain of tasks that ends with the delivery).
+    if due > now and not _lease_abandoned(delivery, worker_id):
+        # Early: a duplicate task, or a retry not yet due, or a live worker posting it.
+        # Come back when the lease or retry is due (at worst a second, idle chain of
+        # tasks that ends with the delivery).
         tasks.deliver_webhook.using(run_after=due).enqueue(delivery_id=delivery.pk)
         return delivery
     taken = Delivery.objects.filter(
-        pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at=due
-    ).update(next_attempt_at=now + LEASE)
+        pk=delivery.pk,
+        status=Delivery.Status.PENDING,
+        next_attempt_at=due,
+        leased_by=delivery.leased_by,
+    ).update(next_attempt_at=now + _lease(), leased_by=worker_id)
     if not taken:
         return delivery
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.is_active:
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.FAILED, next_attempt_at=None
+            status=Delivery.Status.FAILED, next_attempt_at=None, leased_by=""
         )
         return delivery
     body = event_payload(event)
-    signature = Webhook(endpoint.secret).sign(event.public_id, now, body.decode())
     result = http.post(
         endpoint.url,
         body,
@@ -219,7 +279,9 @@ def delivery_attempt(*, delivery_id: int) -> Delivery | None:
             "User-Agent": "paylinks-webhooks/1",
             "webhook-id": event.public_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": signature,
+            "webhook-signature": signature_header(
+                endpoint=endpoint, msg_id=event.public_id, at=now, body=body
+            ),
         },
     )
     return _record(delivery, endpoint, result)
@@ -261,7 +323,8 @@ def _record(delivery: Delivery, endpoint: WebhookEndpoint, result: http.Result) 
                 tasks.deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(
                     delivery_id=delivery.pk
                 )
-        delivery.save(update_fields=["attempts", "status", "next_attempt_at"])
+        delivery.leased_by = ""
+        delivery.save(update_fields=["attempts", "status", "next_attempt_at", "leased_by"])
     return delivery
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
         name="disable",
     ),
     path("<str:public_id>/enable/", views.endpoint_set_active, {"active": True}, name="enable"),
+    path("<str:public_id>/rotate-secret/", views.endpoint_rotate_secret, name="rotate"),
     path("<str:public_id>/delete/", views.endpoint_delete, name="delete"),
     path("deliveries/<str:public_id>/resend/", views.delivery_resend, name="resend"),
 ]

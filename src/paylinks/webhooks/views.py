@@ -1,10 +1,13 @@
 """Dashboard: webhook endpoints, their deliveries and attempt log, resending."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -55,7 +58,16 @@ def endpoint_detail(request: HttpRequest, merchant: Merchant, public_id: str) ->
     deliveries = list(
         selectors.delivery_list(endpoint=endpoint).prefetch_related("log")[:DELIVERIES_SHOWN]
     )
-    return render(request, "webhooks/detail.html", {"endpoint": endpoint, "deliveries": deliveries})
+    return render(
+        request,
+        "webhooks/detail.html",
+        {
+            "endpoint": endpoint,
+            "deliveries": deliveries,
+            "rotate_form": RotateForm(),
+            "now": timezone.now(),
+        },
+    )
 
 
 @require_POST
@@ -65,6 +77,51 @@ def endpoint_set_active(
 ) -> HttpResponse:
     endpoint = _endpoint(merchant, public_id)
     services.endpoint_update(endpoint=endpoint, active=active)
+    return redirect("webhooks:detail", endpoint.public_id)
+
+
+class RotateForm(forms.Form):
+    grace = forms.TypedChoiceField(
+        label=gettext_lazy("The old secret keeps working"),
+        coerce=int,
+        initial=24,
+        choices=[
+            (0, gettext_lazy("not at all (stop it now)")),
+            (1, gettext_lazy("for 1 hour")),
+            (24, gettext_lazy("for 24 hours")),
+            (72, gettext_lazy("for 3 days")),
+            (168, gettext_lazy("for 7 days")),
+        ],
+    )
+
+
+@require_POST
+@merchant_required
+def endpoint_rotate_secret(
+    request: HttpRequest, merchant: Merchant, public_id: str
+) -> HttpResponse:
+    endpoint = _endpoint(merchant, public_id)
+    form = RotateForm(request.POST)
+    if form.is_valid():
+        hours = form.cleaned_data["grace"]
+        endpoint = services.endpoint_rotate_secret(endpoint=endpoint, grace=timedelta(hours=hours))
+        if endpoint.previous_secret_expires_at:
+            expires = formats.date_format(
+                timezone.localtime(endpoint.previous_secret_expires_at), "SHORT_DATETIME_FORMAT"
+            )
+            messages.success(
+                request,
+                _(
+                    "The endpoint has a new signing secret. Until %(time)s each event is "
+                    "also signed with the old one: switch your receiver to the new secret "
+                    "before then."
+                )
+                % {"time": expires},
+            )
+        else:
+            messages.success(
+                request, _("The endpoint has a new signing secret; the old one no longer works.")
+            )
     return redirect("webhooks:detail", endpoint.public_id)
 
 

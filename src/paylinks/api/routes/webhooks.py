@@ -1,9 +1,11 @@
 """/api/v1/webhook_endpoints and /api/v1/events."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Path, Query, Router
 
 from paylinks.api import schemas
@@ -20,6 +22,9 @@ ENDPOINT = {200: schemas.WebhookEndpoint, **schemas.ERRORS}
 
 
 def endpoint_object(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
+    expires = endpoint.previous_secret_expires_at
+    if not endpoint.previous_secret or expires is None or expires <= timezone.now():
+        expires = None
     return {
         "id": endpoint.public_id,
         "object": "webhook_endpoint",
@@ -29,6 +34,7 @@ def endpoint_object(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> 
         "active": endpoint.is_active,
         "disabled_reason": endpoint.disabled_reason,
         "secret": endpoint.secret if with_secret else None,
+        "previous_secret_expires": int(expires.timestamp()) if expires else None,
         "created": int(endpoint.created_at.timestamp()),
     }
 
@@ -94,6 +100,26 @@ def update_webhook_endpoint(
         endpoint=_endpoint(request, endpoint_id), **payload.model_dump(exclude_none=True)
     )
     return endpoint_object(endpoint)
+
+
+@router.post(
+    "/webhook_endpoints/{endpoint_id}/rotate_secret",
+    response=ENDPOINT,
+    operation_id="rotate_webhook_endpoint_secret",
+    summary="Give the endpoint a new secret (shown only here); the old one keeps signing "
+    "beside it for expires_in seconds",
+    tags=["webhook_endpoints"],
+)
+def rotate_webhook_endpoint_secret(
+    request: HttpRequest,
+    payload: schemas.WebhookEndpointRotate | None = None,
+    endpoint_id: str = ObjId,
+) -> Any:
+    expires_in = payload.expires_in if payload is not None else 24 * 3600
+    endpoint = services.endpoint_rotate_secret(
+        endpoint=_endpoint(request, endpoint_id), grace=timedelta(seconds=expires_in)
+    )
+    return endpoint_object(endpoint, with_secret=True)
 
 
 @router.delete(
