@@ -15,6 +15,11 @@ Cards (any future expiry, any 3-digit CVC; 4 digits for American Express):
     refused at payment (incorrect_number).
 Bank transfers start pending and settle after PAYLINKS_SANDBOX_SETTLE_SECONDS;
 account number 000111111116 fails at settlement (account_closed).
+
+Fees (simulated, like a card processor's): a card payment costs 2.9 % of its amount
+(rounded half up to the minor unit) plus 30 minor units; a bank transfer a flat 100 minor
+units (1.00 in CAD, USD, EUR). The sandbox keeps no payout ledger: paylinks' books make
+its simulated daily payout (``paylinks.books.services.payouts_sandbox_make``).
 """
 
 import re
@@ -32,6 +37,8 @@ from paylinks.processors.base import (
     ChargeResult,
     Instrument,
     InvalidToken,
+    PayoutInfo,
+    PayoutItem,
     ProcessorError,
     ProcessorEvent,
     RefundResult,
@@ -46,6 +53,18 @@ CARD_OUTCOMES = {
     "4000000000000119": "processing_error",
 }
 FAILING_ACCOUNT = "000111111116"
+CARD_FEE_PER_MILLE = 29  # 2.9 %
+CARD_FEE_FIXED = 30
+BANK_TRANSFER_FEE = 100
+
+
+def sandbox_fee(*, method: str, amount: int) -> int:
+    """The sandbox's simulated fee for a payment of ``amount`` minor units."""
+    if method == "bank_transfer":
+        return BANK_TRANSFER_FEE
+    return (amount * CARD_FEE_PER_MILLE + 500) // 1000 + CARD_FEE_FIXED
+
+
 ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -278,6 +297,18 @@ class SandboxProcessor:
 
     def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
         raise ValueError("the sandbox sends no webhooks")
+
+    def fee(self, *, reference: str) -> int | None:
+        charge = SandboxCharge.objects.filter(reference=reference).first()
+        if charge is None or charge.status != "succeeded":
+            return None
+        return sandbox_fee(method=charge.method, amount=charge.amount)
+
+    def payouts(self, *, limit: int = 100) -> list[PayoutInfo]:
+        return []  # simulated by paylinks' books, not kept here
+
+    def payout_items(self, *, reference: str) -> list[PayoutItem]:
+        return []
 
     def page(self) -> dict[str, Any]:
         return {
