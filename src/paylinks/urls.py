@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("paylinks.processors.urls")),
     path("sales/payment-links/", include("paylinks.links.urls")),
     path("sales/receipts/", include("paylinks.receipts.urls")),
+    path("sales/books/", include("paylinks.books.urls")),
     path("r/<str:token>/receipt.pdf", receipt_pdf_for_customer, name="receipt_pdf_customer"),
     path("sms/", include("paylinks.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
