@@ -411,3 +411,43 @@ def test_api_payouts_and_the_payments_fee(client, merchant, multi_link, run_task
     stranger = Api(client, make_merchant(email="s@shop.test").merchant)
     assert stranger.get(f"/payouts/{payout['id']}").status_code == 404
     assert stranger.get("/payouts").json()["data"] == []
+
+
+# -- Stripe (localstripe) -------------------------------------------------------------------
+
+
+def test_a_stripe_payment_gets_its_fee_from_the_balance_transaction(
+    stripe_merchant, localstripe, run_tasks
+):
+    from test_stripe import pay
+
+    link = link_create(merchant=stripe_merchant, kind="multi", amount=2500, description="Tea")
+    payment = pay(link, localstripe).payment
+    assert payment.status == "succeeded" and payment.fee is None
+    run_tasks()  # asks Stripe: PaymentIntent, latest_charge.balance_transaction expanded
+    payment.refresh_from_db()
+    # localstripe writes a balance transaction for each charge with a fee of 0 (Stripe's
+    # own would carry its real fee): the fee is read from it, so it is known, and 0.
+    assert payment.fee == 0 and payment.net == 2500
+
+
+def test_stripe_payouts_are_read_and_stored_once(stripe_merchant, localstripe):
+    from paylinks.books.services import payouts_sync
+    from paylinks.processors.base import get_processor
+
+    client = get_processor(stripe_merchant).client
+    # localstripe only makes payouts on request (in EUR), and can create one already paid.
+    made = client.v1.payouts.create({"amount": 4321, "currency": "eur", "status": "paid"})  # type: ignore[typeddict-unknown-key]
+    assert payouts_sync(merchant=stripe_merchant) >= 1
+    payout = Payout.objects.get(processor="stripe", processor_ref=made.id)
+    assert (payout.merchant, payout.amount, payout.currency, payout.status) == (
+        stripe_merchant,
+        4321,
+        "EUR",
+        "paid",
+    )
+    # localstripe does not list balance transactions by payout: the contents stay unknown
+    # (and are asked again at the next pass), the payout itself is stored once.
+    assert not payout.payments.exists()
+    assert payouts_sync(merchant=stripe_merchant) == 0
+    assert Payout.objects.filter(processor_ref=made.id).count() == 1
