@@ -117,7 +117,14 @@ def _sandbox_payout(merchant_id: int, currency: str, today: date, cutoff: dateti
                 status=Payout.Status.PAID,
                 arrival_date=today,
             )
-            taken = Payment.objects.filter(due_payments & mine).update(payout=payout)
+            # Each row is taken on its own ``payout IS NULL`` (PostgreSQL re-checks it on
+            # a row another pass just took; a condition through a join would not be).
+            due = Payment.objects.filter(due_payments & mine).values_list("pk", flat=True)
+            ids = list(due.order_by("pk"))
+            taken = 0
+            for i in range(0, len(ids), 1000):
+                batch = Payment.objects.filter(pk__in=ids[i : i + 1000], payout__isnull=True)
+                taken += batch.update(payout=payout)
             taken += Refund.objects.filter(due_refunds & mine).update(payout=payout)
             if not taken:  # another pass took them first
                 payout.delete()
