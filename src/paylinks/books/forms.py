@@ -32,6 +32,8 @@ class DateRangeForm(forms.Form):
 
 
 class ExportForm(DateRangeForm):
+    field_order = ["kind", "start", "end", "deposit_to"]
+
     kind = forms.ChoiceField(
         label=_("Export"),
         choices=[
