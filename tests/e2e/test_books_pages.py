@@ -4,6 +4,7 @@ and a receipt with its fee; nothing wider than the screen."""
 
 import codecs
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -71,7 +72,7 @@ def test_books_pages(live_server, new_context, settings, language, book_refund):
         page.fill("#id_end", today.isoformat())
         with page.expect_download() as download:
             page.locator("form.stacked button[type=submit]").click()
-        body = open(download.value.path(), "rb").read()
+        body = Path(download.value.path()).read_bytes()
         assert body.startswith(codecs.BOM_UTF8)
         assert body.decode("utf-8-sig").count("\r\n") == 7  # the header and six receipts
         assert download.value.suggested_filename.endswith(".csv")
