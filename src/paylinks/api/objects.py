@@ -130,7 +130,7 @@ def payout_object(payout: Payout) -> dict[str, Any]:
         "gross": totals["gross"],
         "fees": totals["fees"],
         "refunds": totals["refunds"],
-        "payments_count": payout.payments.count(),
+        "payments_count": totals["payments"],
         "created": ts(payout.created_at),
     }
 

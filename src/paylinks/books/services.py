@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from paylinks.checkout.models import Payment
@@ -137,11 +137,20 @@ def _sandbox_payout(merchant_id: int, currency: str, today: date, cutoff: dateti
 
 
 def payout_totals(*, payout: Payout) -> dict[str, int]:
-    """Gross, fees and refunds of what a payout contains, and its net (two SUM queries)."""
-    sums = Payment.objects.filter(payout=payout).aggregate(gross=Sum("amount"), fees=Sum("fee"))
+    """Gross, fees and refunds of what a payout contains, its net, and how many payments it
+    holds (two aggregate queries)."""
+    sums = Payment.objects.filter(payout=payout).aggregate(
+        gross=Sum("amount"), fees=Sum("fee"), count=Count("pk")
+    )
     refunds = Refund.objects.filter(payout=payout).aggregate(total=Sum("amount"))["total"] or 0
     gross, fees = sums["gross"] or 0, sums["fees"] or 0
-    return {"gross": gross, "fees": fees, "refunds": refunds, "net": gross - fees - refunds}
+    return {
+        "gross": gross,
+        "fees": fees,
+        "refunds": refunds,
+        "net": gross - fees - refunds,
+        "payments": sums["count"],
+    }
 
 
 def payouts_sync(*, merchant: Merchant) -> int:
