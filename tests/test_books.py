@@ -290,6 +290,24 @@ def test_the_quickbooks_layout(logged_in, multi_link, run_tasks):
     assert record["LineAmount"] == record["LineUnitPrice"] == "12.50" and record["LineQty"] == "1"
 
 
+def test_the_quickbooks_refunds_layout(logged_in, single_link, run_tasks, book_refund):
+    payment = pay_card(single_link).payment
+    run_tasks()
+    receipt = book_refund(payment, 7500)
+    today = timezone.localdate()
+    response = logged_in.get(
+        reverse("books:exports"),
+        {"kind": "quickbooks_refunds", "start": today, "end": today, "deposit_to": "Chequing"},
+    )
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    (record,) = csv.DictReader(io.StringIO(body, newline=""))
+    assert list(record)[:4] == ["RefNumber", "Customer", "TxnDate", "DepositToAccount"]
+    assert record["RefNumber"] == str(receipt.number) and record["DepositToAccount"] == "Chequing"
+    assert record["Customer"] == "Camille Tremblay" and record["TxnDate"] == today.isoformat()
+    assert record["PaymentRefNumber"] == payment.public_id
+    assert record["LineAmount"] == record["LineUnitPrice"] == "75.00"
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -298,6 +316,7 @@ def test_the_quickbooks_layout(logged_in, multi_link, run_tasks):
         ({"kind": "sales_receipts", "start": "2026-03-01", "end": ""}, "end"),
         ({"kind": "everything", "start": "2026-03-01", "end": "2026-03-02"}, "kind"),
         ({"kind": "quickbooks", "start": "2026-03-01", "end": "2026-03-02"}, "deposit_to"),
+        ({"kind": "quickbooks_refunds", "start": "2026-03-01", "end": "2026-03-02"}, "deposit_to"),
     ],
 )
 def test_export_form_errors_name_their_field(logged_in, params, field):

@@ -1,5 +1,5 @@
 """CSV exports for the accountant: sales receipts, refund receipts, payments, and sales
-receipts in the layout QuickBooks Online importers read.
+and refund receipts in the layout QuickBooks Online importers read.
 
 Format (documented in the README, "Exports and payouts"):
 - UTF-8 with a byte-order mark (Excel then reads accents right), comma-separated, CRLF
@@ -30,7 +30,7 @@ from paylinks.money import minor_digits, to_major
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-KINDS = ("sales_receipts", "refund_receipts", "payments", "quickbooks")
+KINDS = ("sales_receipts", "refund_receipts", "payments", "quickbooks", "quickbooks_refunds")
 
 
 class _Line:
@@ -249,11 +249,46 @@ def _quickbooks(
     return _stream(QUICKBOOKS_HEADER, rows())
 
 
+# Refund receipts for the same importers: the account is the one refunds are paid from
+# (Transaction Pro's ``DepositToAccount``, "Refund From").
+QUICKBOOKS_REFUNDS_HEADER = [
+    "DepositToAccount" if h == "BankAccount" else h for h in QUICKBOOKS_HEADER
+]
+
+
+def _quickbooks_refunds(
+    merchant: Merchant, start: date, end: date, deposit_to: str = "", **extra: str
+) -> Iterator[str]:
+    unspecified = _("Unspecified")
+
+    def rows() -> Iterator[list[str]]:
+        for r in selectors.export_refund_receipts(merchant=merchant, start=start, end=end):
+            amount = decimal(r["amount"], r["currency"])
+            yield [
+                str(r["number"]),
+                text((r["customer_name"] or unspecified)[:100]),
+                iso(r["date"]),
+                text(deposit_to),
+                text(r["payment_method"].split(" •")[0][:31]),
+                r["refund__payment__public_id"][:31],
+                text(r["description"]),
+                r["currency"],
+                text(r["line_description"][:100]),
+                text(r["description"]),
+                "1",
+                amount,
+                amount,
+            ]
+
+    return _stream(QUICKBOOKS_REFUNDS_HEADER, rows())
+
+
 WRITERS: dict[str, Callable[..., Iterator[str]]] = {
     "sales_receipts": _sales_receipts,
     "refund_receipts": _refund_receipts,
     "payments": _payments,
     "quickbooks": _quickbooks,
+    "quickbooks_refunds": _quickbooks_refunds,
 }
 
 

@@ -41,21 +41,24 @@ class ExportForm(DateRangeForm):
             ("refund_receipts", _("Refund receipts")),
             ("payments", _("Payments (with fees and refunds)")),
             ("quickbooks", _("Sales receipts for QuickBooks Online")),
+            ("quickbooks_refunds", _("Refund receipts for QuickBooks Online")),
         ],
     )
     deposit_to = forms.CharField(
-        label=_("Deposit to (QuickBooks bank account)"),
+        label=_("QuickBooks bank account"),
         max_length=100,
         required=False,
-        help_text=_("The name of the bank account in QuickBooks the receipts are deposited to."),
+        help_text=_(
+            "For the QuickBooks files: the account in QuickBooks that sales receipts are "
+            "deposited to and refunds paid from."
+        ),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("kind") == "quickbooks" and not (data.get("deposit_to") or "").strip():
-            self.add_error(
-                "deposit_to", _("Name the QuickBooks account the receipts are deposited to.")
-            )
+        quickbooks = data.get("kind") in ("quickbooks", "quickbooks_refunds")
+        if quickbooks and not (data.get("deposit_to") or "").strip():
+            self.add_error("deposit_to", _("Name the bank account in QuickBooks."))
         return data
 
 
