@@ -470,3 +470,20 @@ def test_stripe_payouts_are_read_and_stored_once(stripe_merchant, localstripe):
     assert not payout.payments.exists()
     assert payouts_sync(merchant=stripe_merchant) == 0
     assert Payout.objects.filter(processor_ref=made.id).count() == 1
+
+
+def test_the_payouts_command_makes_the_sandbox_payouts_as_of_a_day(multi_link, capsys):
+    from paylinks.cli import main
+
+    payment = pay_card(multi_link).payment
+    from paylinks.books.services import payment_fee_record
+
+    payment_fee_record(payment=payment)
+    assert main(["payouts"]) == 0  # today: this payment settled today waits
+    assert "0 sandbox payouts made" in capsys.readouterr().out
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert main(["payouts", "--as-of", tomorrow.isoformat()]) == 0
+    assert "1 sandbox payouts made" in capsys.readouterr().out
+    payout = Payout.objects.get()
+    assert payout.arrival_date == tomorrow and list(payout.payments.all()) == [payment]
+    assert main(["payouts", "--as-of", "tomorrow"]) == 2

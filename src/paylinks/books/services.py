@@ -218,10 +218,10 @@ def _processor_merchants() -> list[Merchant]:
     return [a.merchant for a in accounts.select_related("merchant")[:1000]]
 
 
-def books_pass() -> dict[str, int]:
-    """The books' periodic pass: the sandbox's daily payouts, then every processor
-    merchant's payouts read (one failing processor does not stop the others)."""
-    counts = {"sandbox_payouts": payouts_sandbox_make(), "payouts_read": 0}
+def books_pass(*, today: date | None = None) -> dict[str, int]:
+    """The books' periodic pass: the sandbox's daily payouts (as of ``today``), then every
+    processor merchant's payouts read (one failing processor does not stop the others)."""
+    counts = {"sandbox_payouts": payouts_sandbox_make(today=today), "payouts_read": 0}
     for merchant in _processor_merchants():
         try:
             counts["payouts_read"] += payouts_sync(merchant=merchant)
