@@ -95,15 +95,21 @@ def payouts_sandbox_make(*, today: date | None = None, limit: int = 500) -> int:
     ) | set(
         Refund.objects.filter(due_refunds).values_list("merchant_id", "currency").distinct()[:limit]
     )
+    names = dict(
+        Merchant.objects.filter(pk__in={m for m, _c in groups}).values_list("pk", "public_id")
+    )
     made = 0
     for merchant_id, currency in sorted(groups):
-        made += _sandbox_payout(merchant_id, currency, today, cutoff)
+        ref = f"po_sbx_{names[merchant_id]}_{currency}_{today:%Y%m%d}"
+        made += _sandbox_payout(merchant_id, currency, ref, today, cutoff)
     if made:
         log.info("sandbox payouts made: %s", made)
     return made
 
 
-def _sandbox_payout(merchant_id: int, currency: str, today: date, cutoff: datetime) -> int:
+def _sandbox_payout(
+    merchant_id: int, currency: str, ref: str, today: date, cutoff: datetime
+) -> int:
     due_payments, due_refunds = _sandbox_due(cutoff)
     mine = Q(merchant_id=merchant_id, currency=currency)
     try:
@@ -111,7 +117,7 @@ def _sandbox_payout(merchant_id: int, currency: str, today: date, cutoff: dateti
             payout = Payout.objects.create(
                 merchant_id=merchant_id,
                 processor=SANDBOX,
-                processor_ref=f"po_sbx_{merchant_id}_{currency}_{today:%Y%m%d}",
+                processor_ref=ref,
                 amount=0,
                 currency=currency,
                 status=Payout.Status.PAID,
