@@ -487,3 +487,20 @@ def test_the_payouts_command_makes_the_sandbox_payouts_as_of_a_day(multi_link, c
     payout = Payout.objects.get()
     assert payout.arrival_date == tomorrow and list(payout.payments.all()) == [payment]
     assert main(["payouts", "--as-of", "tomorrow"]) == 2
+
+
+def test_the_books_pass_reads_a_shared_stripe_account_only_for_a_lone_merchant(
+    stripe_merchant, localstripe
+):
+    from paylinks.books.services import books_pass
+    from paylinks.processors.base import get_processor
+
+    client = get_processor(stripe_merchant).client
+    made = client.v1.payouts.create({"amount": 1234, "currency": "eur", "status": "paid"})  # type: ignore[typeddict-unknown-key]
+    other = make_merchant(email="second@stripe.test").merchant  # the same instance account
+    assert books_pass()["payouts_read"] == 0  # shared by two: nobody sees its payouts
+    assert not Payout.objects.filter(processor_ref=made.id).exists()
+    other.payments_account.status = "rejected"
+    other.payments_account.save()
+    assert books_pass()["payouts_read"] >= 1  # one business alone: its payouts
+    assert Payout.objects.get(processor_ref=made.id).merchant == stripe_merchant

@@ -215,13 +215,18 @@ def _payout_fill(
 
 def _processor_merchants() -> list[Merchant]:
     """Merchants whose approved account takes payments through a processor with payouts
-    of its own (not the sandbox)."""
+    of its own (not the sandbox). The instance-wide Stripe account's payouts are read
+    only when one merchant alone uses it (a one-business install): shared by several, a
+    payout would mix their money, and none of them may see the others' payouts."""
     accounts = PaymentsAccount.objects.filter(status=PaymentsAccount.Status.APPROVED)
     if settings.PROCESSOR == SANDBOX:
         accounts = accounts.exclude(processor__in=["", SANDBOX])
     else:
         accounts = accounts.exclude(processor=SANDBOX)
-    return [a.merchant for a in accounts.select_related("merchant")[:1000]]
+    own, shared = [], []
+    for account in accounts.select_related("merchant")[:1000]:
+        (own if account.stripe_secret_key else shared).append(account.merchant)
+    return own + (shared if len(shared) == 1 else [])
 
 
 def books_pass(*, today: date | None = None) -> dict[str, int]:
