@@ -223,7 +223,8 @@ def _processor_merchants() -> list[Merchant]:
         accounts = accounts.exclude(processor__in=["", SANDBOX])
     else:
         accounts = accounts.exclude(processor=SANDBOX)
-    own, shared = [], []
+    own: list[Merchant] = []
+    shared: list[Merchant] = []
     for account in accounts.select_related("merchant")[:1000]:
         (own if account.stripe_secret_key else shared).append(account.merchant)
     return own + (shared if len(shared) == 1 else [])
