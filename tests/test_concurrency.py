@@ -83,3 +83,50 @@ def test_concurrent_payments_on_many_links_number_receipts_without_gaps():
     assert sorted(SalesReceipt.objects.values_list("number", flat=True)) == list(range(1, 13))
     merchant.refresh_from_db()
     assert merchant.last_receipt_number == 12
+
+
+def test_concurrent_payout_passes_pay_each_payment_out_once():
+    """Passes for today and for tomorrow racing: every payment lands in one payout, and
+    each payout's amount is exactly what it contains."""
+    from datetime import timedelta
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from paylinks.books.services import payment_fee_record, payouts_sandbox_make
+    from paylinks.receipts.models import Payout
+
+    yesterday = timezone.now() - timedelta(days=1)
+    for m in range(3):
+        merchant = make_merchant(email=f"m{m}@shop.test").merchant
+        link = link_create(merchant=merchant, kind="multi", amount=1000 + m, description="Tea")
+        for i in range(4):
+            payment = pay_card(link, good_card(10 * m + i)).payment
+            Payment.objects.filter(pk=payment.pk).update(settled_at=yesterday)
+            payment_fee_record(payment=Payment.objects.get(pk=payment.pk))
+    today = timezone.localdate()
+    days = [today, today + timedelta(days=1)] * 4
+    barrier = threading.Barrier(len(days))
+    errors = []
+
+    def one(day) -> None:
+        try:
+            barrier.wait()
+            payouts_sandbox_make(today=day)
+        except Exception as e:  # any error is a bug
+            errors.append(repr(e))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(day,)) for day in days]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert not Payment.objects.filter(payout__isnull=True).exists()
+    assert Payout.objects.values("merchant").distinct().count() == 3
+    for payout in Payout.objects.all():
+        sums = payout.payments.aggregate(gross=Sum("amount"), fees=Sum("fee"))
+        assert sums["gross"] and payout.amount == sums["gross"] - sums["fees"]
+    assert Payout.objects.count() <= 6  # at most one per merchant and day

@@ -14,6 +14,7 @@ from paylinks.api.services import apikey_create
 from paylinks.checkout.models import Payment
 from paylinks.links.services import link_create
 from paylinks.merchants.models import AuditEvent
+from paylinks.receipts.models import Payout
 from paylinks.receipts.refunds import refund_create
 from paylinks.webhooks.services import endpoint_create
 
@@ -126,6 +127,15 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
         "apikeys": apikey_create(merchant=victim)[0].public_id,
         "webhooks": endpoint.public_id,
         "webhooks:resend": endpoint.deliveries.first().public_id,
+        "books": Payout.objects.create(
+            merchant=victim,
+            processor="sandbox",
+            processor_ref="po_sbx_victim",
+            amount=100,
+            currency="CAD",
+            status="paid",
+            arrival_date=payment.created_at.date(),
+        ).public_id,
     }
     names = _merchant_urls()
     assert {
@@ -137,6 +147,7 @@ def test_tenant_isolation_every_id_route_answers_404(client, db):
         "refunds:payment",
         "refunds:refund",
         "refunds:detail",
+        "books:payout",
     } <= set(names)
     client.force_login(make_merchant(email="attacker@shop.test"))
     for name in names:

@@ -233,6 +233,25 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_payouts(args: argparse.Namespace) -> int:
+    _django()
+    from datetime import date
+
+    from paylinks.books.services import books_pass
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        print(f"error: --as-of: not a date (YYYY-MM-DD): {args.as_of}", file=sys.stderr)
+        return 2
+    counts = books_pass(today=as_of)
+    print(
+        f"payouts: {counts['sandbox_payouts']} sandbox payouts made, "
+        f"{counts['payouts_read']} new processor payouts read"
+    )
+    return 0
+
+
 def cmd_apikey_create(args: argparse.Namespace) -> int:
     _django()
     from django.core.exceptions import ValidationError
@@ -309,6 +328,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="only attempts older than this (default PAYLINKS_RECOVERY_SECONDS)",
     )
     p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser(
+        "payouts",
+        help="make the sandbox's daily payouts and read the processors' (also in the worker)",
+    )
+    p.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the sandbox's payout day (default today: payments settled before it)",
+    )
+    p.set_defaults(func=cmd_payouts)
 
     p = sub.add_parser(
         "checkpage",

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "paylinks.checkout",
     "paylinks.processors",
     "paylinks.receipts",
+    "paylinks.books",
     "paylinks.notifications",
     "ninja",
     "paylinks.api",
@@ -233,6 +234,8 @@ CHECKOUT_ACTION_TIMEOUT_SECONDS = env_int("CHECKOUT_ACTION_TIMEOUT_SECONDS", 900
 # Attempts still "processing" after this long are finished from the processor's record.
 RECOVERY_SECONDS = env_int("RECOVERY_SECONDS", 120)
 RECOVERY_INTERVAL_SECONDS = env_int("RECOVERY_INTERVAL_SECONDS", 60)
+# The books' periodic pass (the sandbox's daily payout, Stripe's payouts read) runs this often.
+PAYOUT_CHECK_SECONDS = env_int("PAYOUT_CHECK_SECONDS", 3600)
 # Card-testing defence: failed attempts allowed per window, per link, client IP, card, merchant.
 REDIS_URL = env("REDIS_URL")
 VELOCITY_WINDOW_SECONDS = env_int("VELOCITY_WINDOW_SECONDS", 3600)

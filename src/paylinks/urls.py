@@ -18,6 +18,7 @@ urlpatterns = [
     path("sales/payment-links/", include("paylinks.links.urls")),
     path("sales/receipts/", include("paylinks.receipts.urls")),
     path("sales/", include("paylinks.receipts.refund_urls")),
+    path("sales/books/", include("paylinks.books.urls")),
     path("r/<str:token>/receipt.pdf", receipt_pdf_for_customer, name="receipt_pdf_customer"),
     path("sms/", include("paylinks.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

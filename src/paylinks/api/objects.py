@@ -10,7 +10,7 @@ from paylinks.api.services import livemode
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import PaymentsAccount
-from paylinks.receipts.models import Refund, RefundReceipt, SalesReceipt
+from paylinks.receipts.models import Payout, Refund, RefundReceipt, SalesReceipt
 
 
 def ts(value: datetime | None) -> int | None:
@@ -73,9 +73,11 @@ def payment_object(payment: Payment) -> dict[str, Any]:
         "payer_email": payment.payer_email,
         "delivery_status": payment.delivery_status,
         "sales_receipt": receipt_id,
-        "amount_refunded": payment.amount_refunded,
         "created": ts(payment.created_at),
         "settled": ts(payment.settled_at),
+        "amount_refunded": payment.amount_refunded,
+        "fee": payment.fee,
+        "net": payment.net,
     }
 
 
@@ -157,6 +159,28 @@ def refund_receipt_object(receipt: RefundReceipt) -> dict[str, Any]:
         "currency": receipt.currency,
         "payment_method": receipt.payment_method,
         "created": ts(receipt.created_at),
+    }
+
+
+def payout_object(payout: Payout) -> dict[str, Any]:
+    from paylinks.books.services import payout_totals
+
+    totals = payout_totals(payout=payout)
+    return {
+        "id": payout.public_id,
+        "object": "payout",
+        "livemode": livemode(),
+        "amount": payout.amount,
+        "currency": payout.currency,
+        "status": payout.status,
+        "arrival_date": payout.arrival_date,
+        "processor": payout.processor,
+        "processor_ref": payout.processor_ref,
+        "gross": totals["gross"],
+        "fees": totals["fees"],
+        "refunds": totals["refunds"],
+        "payments_count": totals["payments"],
+        "created": ts(payout.created_at),
     }
 
 

@@ -166,9 +166,11 @@ class Payment(BaseModel):
     payer_email: str
     delivery_status: Literal["", "to_deliver", "delivered"]
     sales_receipt: str | None
-    amount_refunded: int
     created: int
     settled: int | None
+    amount_refunded: int = Field(description="Refunds pending or done, in minor units.")
+    fee: int | None = Field(description="What the processor kept, once known.")
+    net: int | None = Field(description="``amount`` less ``fee``, once the fee is known.")
 
 
 class PaymentAttempt(BaseModel):
@@ -204,6 +206,23 @@ class SalesReceipt(BaseModel):
     amount: int
     currency: str
     payment_method: str
+    created: int
+
+
+class Payout(BaseModel):
+    id: str
+    object: Literal["payout"]
+    livemode: bool
+    amount: int = Field(description="Sent to the bank: payments less fees and refunds.")
+    currency: str
+    status: Literal["pending", "in_transit", "paid", "failed", "canceled"]
+    arrival_date: datetime.date
+    processor: str
+    processor_ref: str
+    gross: int
+    fees: int
+    refunds: int
+    payments_count: int
     created: int
 
 

@@ -8,7 +8,7 @@ from ninja.openapi.schema import OpenAPISchema
 from paylinks.api import errors
 from paylinks.api.auth import BearerKey
 from paylinks.api.middleware import KEY_PATTERN
-from paylinks.api.routes import links, payments, refunds, webhooks
+from paylinks.api.routes import links, payments, payouts, refunds, webhooks
 
 DESCRIPTION = """\
 Payment links, payments and sales receipts over HTTP.
@@ -59,3 +59,4 @@ api.add_router("", links.router)
 api.add_router("", payments.router)
 api.add_router("", refunds.router)
 api.add_router("", webhooks.router)
+api.add_router("", payouts.router)

@@ -6,17 +6,20 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from paylinks.merchants.models import Merchant
 
 
-def merchant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def merchant_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Log in first; then the view gets ``merchant`` (the user's own) as an argument."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         merchant: Merchant | None = getattr(request.user, "merchant", None)
         if merchant is None:
             raise Http404

@@ -79,9 +79,11 @@ class ResilientWorker(Worker):
                 services.tasks_requeue_abandoned(worker_id=self.worker_id)
                 self._heartbeat_once()
                 if not started:
+                    from paylinks.books.tasks import schedule_books
                     from paylinks.checkout.tasks import schedule_reconciliation
 
                     schedule_reconciliation()
+                    schedule_books()
                     threading.Thread(
                         target=self._heartbeat_loop, name="heartbeat", daemon=True
                     ).start()

@@ -13,10 +13,13 @@ Paying is two calls, so that money only moves after paylinks has recorded the in
 ``cancel`` makes sure an unconfirmed or abandoned intent never completes, ``refund``
 gives money back (``retrieve_refund``, ``list_refunds`` ask about refunds again),
 ``parse_webhook`` turns a signed processor webhook into an event.
+For the books: ``fee`` tells what the processor kept of a payment, ``payouts`` and
+``payout_items`` list the money it sent to the merchant's bank and what each payout holds.
 A new processor is one module implementing this protocol.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +80,27 @@ class RefundResult:
     amount: int = 0  # when known (a refund made in the processor's own dashboard)
     payment_reference: str = ""  # the refunded payment's reference, when known
     paylinks_refund: str = ""  # our refund's public id, when paylinks asked for it
+
+
+@dataclass(frozen=True)
+class PayoutInfo:
+    """A payout as the processor tells it: money sent to the merchant's bank account."""
+
+    reference: str
+    amount: int  # minor units, net of fees and refunds
+    currency: str  # ISO 4217, upper case
+    status: str  # "pending", "in_transit", "paid", "failed" or "canceled"
+    arrival_date: date
+
+
+@dataclass(frozen=True)
+class PayoutItem:
+    """One movement a payout settles: a payment (less its fee) or a refund."""
+
+    kind: str  # "payment" or "refund"
+    reference: str  # the payment's reference (as ``prepare`` returned it), or the refund's
+    amount: int  # gross, minor units (a refund's is positive: the money given back)
+    fee: int  # what the processor kept, minor units
 
 
 @dataclass(frozen=True)
@@ -150,6 +174,21 @@ class Processor(Protocol):
 
     def page(self) -> dict[str, Any]:
         """What the hosted page needs to hand details off: script URL, keys, CSP origins."""
+        ...
+
+    def fee(self, *, reference: str) -> int | None:
+        """What the processor kept of a succeeded payment, in its currency's minor units;
+        None while it is not known yet (ask again later)."""
+        ...
+
+    def payouts(self, *, limit: int = 100) -> list[PayoutInfo]:
+        """The latest payouts to the merchant's bank account, newest first ([] when the
+        processor has none to tell: the sandbox's are simulated by paylinks' books)."""
+        ...
+
+    def payout_items(self, *, reference: str) -> list[PayoutItem]:
+        """The payments and refunds one payout settles. Raises ProcessorError when the
+        processor cannot tell."""
         ...
 
 

@@ -19,6 +19,11 @@ Bank transfers start pending and settle after PAYLINKS_SANDBOX_SETTLE_SECONDS;
 account number 000111111116 fails at settlement (account_closed). A refund of a card
 payment succeeds at once; a refund of a bank transfer is pending and completes after
 PAYLINKS_SANDBOX_SETTLE_SECONDS.
+
+Fees (simulated, like a card processor's): a card payment costs 2.9 % of its amount
+(rounded half up to the minor unit) plus 30 minor units; a bank transfer a flat 100 minor
+units (1.00 in CAD, USD, EUR). The sandbox keeps no payout ledger: paylinks' books make
+its simulated daily payout (``paylinks.books.services.payouts_sandbox_make``).
 """
 
 import re
@@ -37,6 +42,8 @@ from paylinks.processors.base import (
     ChargeResult,
     Instrument,
     InvalidToken,
+    PayoutInfo,
+    PayoutItem,
     ProcessorError,
     ProcessorEvent,
     RefundResult,
@@ -52,6 +59,18 @@ CARD_OUTCOMES = {
 }
 FAILING_ACCOUNT = "000111111116"
 REFUND_FAILING_CARD = "4000000000005126"
+CARD_FEE_PER_MILLE = 29  # 2.9 %
+CARD_FEE_FIXED = 30
+BANK_TRANSFER_FEE = 100
+
+
+def sandbox_fee(*, method: str, amount: int) -> int:
+    """The sandbox's simulated fee for a payment of ``amount`` minor units."""
+    if method == "bank_transfer":
+        return BANK_TRANSFER_FEE
+    return (amount * CARD_FEE_PER_MILLE + 500) // 1000 + CARD_FEE_FIXED
+
+
 ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -351,6 +370,18 @@ class SandboxProcessor:
 
     def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> ProcessorEvent:
         raise ValueError("the sandbox sends no webhooks")
+
+    def fee(self, *, reference: str) -> int | None:
+        charge = SandboxCharge.objects.filter(reference=reference).first()
+        if charge is None or charge.status != "succeeded":
+            return None
+        return sandbox_fee(method=charge.method, amount=charge.amount)
+
+    def payouts(self, *, limit: int = 100) -> list[PayoutInfo]:
+        return []  # simulated by paylinks' books, not kept here
+
+    def payout_items(self, *, reference: str) -> list[PayoutItem]:
+        return []
 
     def page(self) -> dict[str, Any]:
         return {

@@ -15,9 +15,15 @@ versions no longer accept ``payment_method_types`` (localstripe knows only that 
 without it a server-side confirm would need a return URL for redirect-based methods.
 Bank transfers are not offered with Stripe (pre-authorised debits need mandates this
 adapter does not collect): the link form and hosted page say it takes cards only.
+The books: a payment's fee is its charge's balance transaction's (the PaymentIntent read
+with ``latest_charge.balance_transaction`` expanded), asked by a task after the payment
+succeeded, never on the customer's request; payouts are Stripe's own (``/v1/payouts``),
+and what each contains is the balance transactions listed with ``payout=<id>``.
 """
 
+import logging
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -29,10 +35,14 @@ from paylinks.processors.base import (
     ChargeResult,
     Instrument,
     InvalidToken,
+    PayoutInfo,
+    PayoutItem,
     ProcessorError,
     ProcessorEvent,
     RefundResult,
 )
+
+log = logging.getLogger(__name__)
 
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
@@ -286,6 +296,78 @@ class StripeProcessor:
             payment_reference=str(_get(payment_reference, "id") or payment_reference),
             paylinks_refund=str(_get(metadata, "paylinks_refund") or ""),
         )
+
+    # -- the books ------------------------------------------------------------------------
+
+    def fee(self, *, reference: str) -> int | None:
+        """The fee of the payment's charge, from its balance transaction (None until Stripe
+        has one, or when it is in another currency than the payment: a converted charge)."""
+        try:
+            intent = self.client.v1.payment_intents.retrieve(
+                reference, {"expand": ["latest_charge.balance_transaction"]}
+            )
+        except stripe.StripeError as e:
+            raise ProcessorError(str(e)) from e
+        charge = intent.latest_charge
+        if charge is None or isinstance(charge, str):
+            return None
+        txn = charge.balance_transaction
+        if txn is None or isinstance(txn, str):
+            return None
+        if (txn.currency or "").lower() != (intent.currency or "").lower():
+            log.warning("fee of %s is in %s, not the payment's currency", reference, txn.currency)
+            return None
+        return int(txn.fee)
+
+    def payouts(self, *, limit: int = 100) -> list[PayoutInfo]:
+        try:
+            found = self.client.v1.payouts.list({"limit": limit})
+        except stripe.StripeError as e:
+            raise ProcessorError(str(e)) from e
+        return [
+            PayoutInfo(
+                reference=p.id,
+                amount=int(p.amount),
+                currency=str(p.currency).upper(),
+                status=str(p.status),
+                arrival_date=datetime.fromtimestamp(int(p.arrival_date), tz=UTC).date(),
+            )
+            for p in found.data
+        ]
+
+    def payout_items(self, *, reference: str) -> list[PayoutItem]:
+        """Charges and refunds in an automatic payout (its balance transactions); a manual
+        payout lists none (Stripe does not tie balance transactions to it)."""
+        items = []
+        try:
+            txns = self.client.v1.balance_transactions.list(
+                {"payout": reference, "limit": 100, "expand": ["data.source"]}
+            )
+            for txn in txns.auto_paging_iter():
+                source = txn.source
+                if txn.type in ("charge", "payment") and source is not None:
+                    intent = getattr(source, "payment_intent", None)
+                    if intent:
+                        items.append(
+                            PayoutItem(
+                                kind="payment",
+                                reference=str(getattr(intent, "id", intent)),
+                                amount=int(txn.amount),
+                                fee=int(txn.fee),
+                            )
+                        )
+                elif txn.type in ("refund", "payment_refund") and source is not None:
+                    items.append(
+                        PayoutItem(
+                            kind="refund",
+                            reference=str(getattr(source, "id", source)),
+                            amount=-int(txn.amount),
+                            fee=int(txn.fee),
+                        )
+                    )
+        except stripe.StripeError as e:
+            raise ProcessorError(str(e)) from e
+        return items
 
     @staticmethod
     def _result(intent: Any) -> ChargeResult:

@@ -3,6 +3,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from paylinks.books.services import payment_fee_schedule
 from paylinks.checkout.models import Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
@@ -74,6 +75,7 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             payment_method=method,
         )
         event_record(merchant=merchant, type="sales_receipt.created", obj=receipt)
+        payment_fee_schedule(payment=payment)  # the processor's fee, asked by a task
         if link.kind == PaymentLink.Kind.SINGLE:
             event_record(merchant=merchant, type="payment_link.paid", obj=link)
         return receipt
