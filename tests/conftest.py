@@ -164,48 +164,31 @@ def stripe_merchant(stripe_settings, db) -> Merchant:
 
 @pytest.fixture
 def book_refund():
-    """Book a succeeded refund and its refund receipt straight into the tables, as the
-    refund service does when a refund succeeds (for the books' tests, which only read
-    refund receipts): ``book_refund(payment, 500, day=date(…))``."""
+    """Refund a succeeded payment through the refund service (the sandbox refunds a card
+    payment at once, writing its refund receipt): ``book_refund(payment, 500)``; with
+    ``day=date(…)`` the refund is then moved to that day, as if made then (the books'
+    tests spread refunds over days)."""
     from datetime import datetime, time
 
-    from django.db.models import F
     from django.utils import timezone
 
-    from paylinks.checkout.models import Payment
     from paylinks.receipts.models import Refund, RefundReceipt
+    from paylinks.receipts.refunds import refund_create
 
-    def make(payment: Payment, amount: int, *, day=None) -> RefundReceipt:
-        day = day or timezone.localdate()
-        when = timezone.make_aware(datetime.combine(day, time(12)))
-        merchant, receipt = payment.merchant, payment.receipt
-        refund = Refund.objects.create(
-            merchant=merchant,
+    def make(payment, amount: int, *, day=None) -> RefundReceipt:
+        refund = refund_create(
             payment=payment,
             amount=amount,
-            currency=payment.currency,
             reason=Refund.Reason.REQUESTED_BY_CUSTOMER,
-            status=Refund.Status.SUCCEEDED,
             idempotency_key=f"test-{payment.public_id}-{Refund.objects.count()}",
-            processor=payment.attempt.processor,
-            completed_at=when,
         )
-        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + amount)
-        counter = Merchant.objects.filter(pk=merchant.pk)
-        counter.update(last_refund_receipt_number=F("last_refund_receipt_number") + 1)
-        return RefundReceipt.objects.create(
-            merchant=merchant,
-            number=counter.values_list("last_refund_receipt_number", flat=True).get(),
-            refund=refund,
-            sales_receipt=receipt,
-            date=day,
-            customer_name=receipt.customer_name,
-            customer_email=receipt.customer_email,
-            description=f"Refund of sales receipt no. {receipt.number}",
-            line_description=receipt.line_description,
-            amount=amount,
-            currency=payment.currency,
-            payment_method=receipt.payment_method,
-        )
+        assert refund.status == Refund.Status.SUCCEEDED, refund.failure_code
+        receipt = RefundReceipt.objects.get(refund=refund)
+        if day is not None:
+            when = timezone.make_aware(datetime.combine(day, time(12)))
+            Refund.objects.filter(pk=refund.pk).update(completed_at=when)
+            RefundReceipt.objects.filter(pk=receipt.pk).update(date=day)
+            receipt.refresh_from_db()
+        return receipt
 
     return make
