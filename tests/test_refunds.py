@@ -435,3 +435,25 @@ def test_a_refund_webhook_met_with_the_processor_unreachable_is_retried_with_bac
     payment.refresh_from_db()
     assert payment.amount_refunded == 700
 
+
+def test_the_customers_confirmation_page_shows_the_refunds(multi_link, client, settings):
+    """Its refunds (date, amount, status) on the customer's page, in their language; a
+    failed one left out; a page with none asks nothing more (tests/test_performance.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    payment = paid(multi_link)
+    url = f"/r/{payment.token}"
+    with CaptureQueriesContext(connection) as none:
+        html = client.get(url).content.decode()
+    assert "data-refunds" not in html
+    refund(payment, 300)
+    refund(payment, 200)
+    with CaptureQueriesContext(connection) as some:
+        html = client.get(url).content.decode()
+    assert len(some.captured_queries) == len(none.captured_queries) + 1
+    table = html.split("data-refunds", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 3  # the header and the two refunds
+    assert "$3.00" in table and "$2.00" in table and "Refunded" in table
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Remboursements" in html and f"3,00{NBSP}$" in html
