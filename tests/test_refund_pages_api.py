@@ -154,3 +154,14 @@ def test_api_errors_name_the_field(api, multi_link):
     assert api.post("/payments/pay_nope/refunds", {"amount": 1}).status_code == 404
     assert api.get("/refunds/re_nope").status_code == 404
     assert not Refund.objects.exists()
+
+
+def test_the_payments_page_shows_the_fee_and_net_once_known(logged_in, multi_link):
+    payment = paid(multi_link)
+    Payment.objects.filter(pk=payment.pk).update(fee=None)  # not known yet: nothing shown
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert "data-fee" not in page and "data-net" not in page
+    Payment.objects.filter(pk=payment.pk).update(fee=66)
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert re.search(r"data-fee>\$0\.66<", page) and re.search(r"data-net>\$11\.84<", page)
+    assert "Processor fee" in page
