@@ -15,7 +15,9 @@ def attempt_list(*, link: PaymentLink) -> QuerySet[Attempt]:
 
 
 def payment_get(*, merchant: Merchant, public_id: str) -> Payment:
-    return Payment.objects.select_related("link").get(merchant=merchant, public_id=public_id)
+    return Payment.objects.select_related("link", "payout").get(
+        merchant=merchant, public_id=public_id
+    )
 
 
 # Every customer's confirmation page starts here: compiled once (core/prepared.py).
