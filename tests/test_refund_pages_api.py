@@ -154,3 +154,32 @@ def test_api_errors_name_the_field(api, multi_link):
     assert api.post("/payments/pay_nope/refunds", {"amount": 1}).status_code == 404
     assert api.get("/refunds/re_nope").status_code == 404
     assert not Refund.objects.exists()
+
+
+def test_the_payments_page_shows_the_fee_and_net_once_known(logged_in, multi_link):
+    payment = paid(multi_link)
+    Payment.objects.filter(pk=payment.pk).update(fee=None)  # not known yet: nothing shown
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert "data-fee" not in page and "data-net" not in page
+    Payment.objects.filter(pk=payment.pk).update(fee=66)
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert re.search(r"data-fee>\$0\.66<", page) and re.search(r"data-net>\$11\.84<", page)
+    assert "Processor fee" in page
+
+
+def test_the_payments_page_links_the_payout_that_paid_it(logged_in, multi_link):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from paylinks.books.services import payment_fee_record, payouts_sandbox_make
+    from paylinks.receipts.models import Payout
+
+    payment = paid(multi_link)
+    assert payment_fee_record(payment=payment)
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert "data-payout" not in page
+    assert payouts_sandbox_make(today=timezone.localdate() + timedelta(days=1)) == 1
+    payout = Payout.objects.get()
+    page = text(logged_in.get(f"/sales/payments/{payment.public_id}/"))
+    assert f'href="/sales/books/payouts/{payout.public_id}/"' in page

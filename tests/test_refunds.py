@@ -365,3 +365,95 @@ def test_server_killed_after_the_processor_refunded_then_the_recheck(tmp_path):
     assert stuck.status == "succeeded" and stuck.receipt.number == 1
     assert SandboxRefund.objects.count() == 1
     assert refunds_recheck_due() == 0  # and nothing more to do
+
+
+def test_a_refund_webhook_met_with_the_processor_unreachable_is_retried_with_backoff(
+    multi_link, monkeypatch
+):
+    """A refund made in the processor's own dashboard, told by webhook while the processor
+    cannot be asked about it: the event is not dropped but tried again later, later each
+    time, by the periodic pass, and booked once when the processor answers."""
+    from paylinks.processors import sandbox as sandbox_module
+    from paylinks.processors.base import ProcessorError
+    from paylinks.processors.models import InboundEvent
+    from paylinks.processors.services import inbound_event_process, inbound_events_retry_due
+
+    payment = paid(multi_link)
+    charge = SandboxCharge.objects.get(reference=payment.processor_ref)
+    SandboxRefund.objects.create(  # made in the processor's dashboard, not through paylinks
+        reference="re_sbx_dashboard",
+        idempotency_key="dashboard",
+        charge=charge,
+        amount=700,
+        status="succeeded",
+    )
+    event = InboundEvent.objects.create(
+        processor="sandbox",
+        event_id="evt_unreachable",
+        type="charge.refunded",
+        reference=payment.processor_ref,
+        merchant=payment.merchant,
+        payload={},
+    )
+    real = sandbox_module.SandboxProcessor.list_refunds
+
+    def unreachable(self, *, reference):
+        raise ProcessorError("connection refused")
+
+    monkeypatch.setattr(sandbox_module.SandboxProcessor, "list_refunds", unreachable)
+    before = timezone.now()
+    event = inbound_event_process(event=event)
+    assert event.processed_at is None and event.result == "processor_unavailable"
+    assert event.failures == 1
+    assert timedelta(seconds=59) < event.retry_at - before < timedelta(seconds=61)
+    assert inbound_events_retry_due() == 0  # not due yet
+    assert not Refund.objects.exists()
+
+    # Due, still unreachable: tried once more, the next try twice as far.
+    InboundEvent.objects.update(retry_at=timezone.now() - timedelta(seconds=1))
+    assert inbound_events_retry_due() == 1
+    event.refresh_from_db()
+    assert event.processed_at is None and event.failures == 2
+    assert timedelta(seconds=119) < event.retry_at - timezone.now() < timedelta(seconds=121)
+
+    # The processor answers again: booked, once, and the event done.
+    monkeypatch.setattr(sandbox_module.SandboxProcessor, "list_refunds", real)
+    InboundEvent.objects.update(retry_at=timezone.now() - timedelta(seconds=1))
+    reconcile_payments.call()  # the worker's periodic pass
+    event.refresh_from_db()
+    assert event.processed_at is not None and event.result == "refunds_1"
+    assert event.retry_at is None
+    [booked] = Refund.objects.all()
+    assert (booked.amount, booked.source, booked.processor_ref) == (
+        700,
+        "processor",
+        "re_sbx_dashboard",
+    )
+    assert inbound_events_retry_due() == 0
+    inbound_event_process(event=event)  # a late duplicate run changes nothing
+    assert Refund.objects.count() == 1 and RefundReceipt.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 700
+
+
+def test_the_customers_confirmation_page_shows_the_refunds(multi_link, client, settings):
+    """Its refunds (date, amount, status) on the customer's page, in their language; a
+    failed one left out; a page with none asks nothing more (tests/test_performance.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    payment = paid(multi_link)
+    url = f"/r/{payment.token}"
+    with CaptureQueriesContext(connection) as none:
+        html = client.get(url).content.decode()
+    assert "data-refunds" not in html
+    refund(payment, 300)
+    refund(payment, 200)
+    with CaptureQueriesContext(connection) as some:
+        html = client.get(url).content.decode()
+    assert len(some.captured_queries) == len(none.captured_queries) + 1
+    table = html.split("data-refunds", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 3  # the header and the two refunds
+    assert "$3.00" in table and "$2.00" in table and "Refunded" in table
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Remboursements" in html and f"3,00{NBSP}$" in html

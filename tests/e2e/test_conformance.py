@@ -7,9 +7,11 @@ axe runs in Chromium on the page as the person sees it (after its scripts); the 
 gets the HTML each page was served as (and the page as scripts left it, where they changed
 it), all pages in one run."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from conftest import make_merchant
 from e2e.checkers import axe_violations, vnu_errors
@@ -17,9 +19,12 @@ from e2e.conftest import shot
 from e2e.test_sending_pages import logged_in_context
 from pay import checkout_for, pay_bank, pay_card, stuck_attempt
 from paylinks.api.services import apikey_create
+from paylinks.books.services import payment_fee_record, payouts_sandbox_make
+from paylinks.checkout.models import Payment
 from paylinks.links.services import link_create, link_deactivate
 from paylinks.merchants.services import merchant_customise
-from paylinks.receipts.models import SalesReceipt
+from paylinks.receipts.models import Payout, RefundReceipt, SalesReceipt
+from paylinks.receipts.refunds import refund_create
 from paylinks.webhooks.services import endpoint_create
 from test_customise import image_bytes
 
@@ -27,6 +32,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 SHOTS = {"hosted-fresh", "hosted-card-error", "settings", "settings-errors", "qr-print"}
+# The refunds' and the books' pages.
+SHOTS |= {"payment-refunded", "payment-errors", "refund-confirm", "payment-after"}
+SHOTS |= {"receipt-refunded", "refund-receipts", "refund-receipt", "exports", "exports-errors"}
+SHOTS |= {"totals-daily", "totals-monthly", "payouts", "payout", "confirmation"}
 
 
 class Pages:
@@ -52,18 +61,26 @@ class Pages:
             self._save(name + "-dom", page.content())
         if name in SHOTS:
             shot(page, f"conformance-{self.language}-{name}")
+            size = page.viewport_size
+            if size and size["width"] > 390:  # and as a phone shows it
+                page.set_viewport_size({"width": 390, "height": 844})
+                shot(page, f"conformance-{self.language}-{name}-390")
+                page.set_viewport_size(size)
 
-    def visit(self, page, url: str, name: str) -> None:
+    def visit(self, page, url: str, name: str, status: int = 200) -> None:
         response = page.goto(url)
-        assert response is not None and response.ok, (url, response and response.status)
+        assert response is not None and response.status == status, (
+            url,
+            response and response.status,
+        )
         self.check(page, name, response.text())
 
-    def submit(self, page, click, name: str, dom: bool = False) -> None:
+    def submit(self, page, click, name: str, dom: bool = False, status: int = 200) -> None:
         """Submit a form (``click``) and check the page it leads to."""
         with page.expect_navigation() as navigation:
             click()
         response = navigation.value
-        assert response is not None and response.ok
+        assert response is not None and response.status == status, response and response.status
         self.check(page, name, response.text(), dom=dom)
 
 
@@ -172,6 +189,26 @@ def test_every_page_passes_axe_and_the_nu_checker(
     )
     receipt = SalesReceipt.objects.filter(merchant=merchant).first()
     assert receipt is not None
+    # The books: each payment's fee, a refund, and the sandbox's payout of the next day.
+    for payment in Payment.objects.filter(merchant=merchant, status="succeeded"):
+        assert payment_fee_record(payment=payment)
+    refunded = Payment.objects.get(pk=paid_attempt.payment.pk)
+    refund_create(
+        payment=refunded,
+        amount=1500,
+        reason="requested_by_customer",
+        note="Gâteau abîmé",
+        idempotency_key=f"conformance-{language}",
+        source="dashboard",
+        requested_by=None,
+    )
+    assert payouts_sandbox_make(today=timezone.localdate() + timedelta(days=1)) == 1
+    payout = Payout.objects.get(merchant=merchant)
+    refund_receipt = RefundReceipt.objects.get(merchant=merchant)
+    paid_receipt = SalesReceipt.objects.get(payment=refunded)
+    to_refund = Payment.objects.filter(merchant=merchant, status="succeeded", amount_refunded=0)
+    to_refund = to_refund.exclude(pk=refunded.pk).first()
+    assert to_refund is not None
 
     pages = Pages(tmp_path, language)
 
@@ -190,6 +227,7 @@ def test_every_page_passes_axe_and_the_nu_checker(
     _hosted_page(pages, customer, base, multi, fr)
     page = customer.new_page()
     pages.visit(page, f"{base}/r/{paid_attempt.payment.token}", "confirmation")
+    pages.visit(page, f"{base}/r/{to_refund.token}", "confirmation-unrefunded")
     pages.visit(page, f"{base}/r/{pending.payment.token}", "confirmation-pending")
     pages.visit(page, base + paid.path, "link-paid")
     pages.visit(page, base + off.path, "link-deactivated")
@@ -221,6 +259,15 @@ def test_every_page_passes_axe_and_the_nu_checker(
         ("/developers/webhooks/", "webhooks"),
         (f"/developers/webhooks/{endpoint.public_id}/", "webhook"),
         ("/account/settings/", "settings"),
+        (f"/sales/payments/{refunded.public_id}/", "payment-refunded"),
+        (f"/sales/receipts/{paid_receipt.public_id}/", "receipt-refunded"),
+        ("/sales/refund-receipts/", "refund-receipts"),
+        (f"/sales/refund-receipts/{refund_receipt.public_id}/", "refund-receipt"),
+        ("/sales/books/exports/", "exports"),
+        ("/sales/books/totals/", "totals-daily"),
+        ("/sales/books/totals/?start=2026-01-01&end=2026-12-31&by=month", "totals-monthly"),
+        ("/sales/books/payouts/", "payouts"),
+        (f"/sales/books/payouts/{payout.public_id}/", "payout"),
         (f"/sales/payment-links/{multi.public_id}/qr/print/", "qr-print"),
     ):
         pages.visit(page, base + path, name)
@@ -229,6 +276,20 @@ def test_every_page_passes_axe_and_the_nu_checker(
     pages.visit(page, base + "/account/settings/", "settings-again")
     page.locator("#id_accent_color").fill("#ffff00")
     pages.submit(page, lambda: page.locator("main button.primary").click(), "settings-errors")
+
+    # A refund: the form, an error, the confirmation step, the page after it.
+    pages.visit(page, f"{base}/sales/payments/{to_refund.public_id}/", "payment")
+    page.locator("#id_amount").fill("99999")
+    pages.submit(page, lambda: page.locator("main button.primary").click(), "payment-errors")
+    page.locator("#id_amount").fill("2" if not fr else "2,00")
+    pages.submit(page, lambda: page.locator("main button.primary").click(), "refund-confirm")
+    pages.submit(page, lambda: page.locator("main button.primary").click(), "payment-after")
+    # The books' export form with an error.
+    pages.visit(page, base + "/sales/books/exports/", "exports-again")
+    page.locator("#id_kind").select_option("quickbooks")
+    pages.submit(
+        page, lambda: page.locator("main button.primary").click(), "exports-errors", status=400
+    )
 
     errors = vnu_errors(pages.files)
     assert not pages.axe + errors, "\n".join(pages.axe + errors)

@@ -15,7 +15,9 @@ def attempt_list(*, link: PaymentLink) -> QuerySet[Attempt]:
 
 
 def payment_get(*, merchant: Merchant, public_id: str) -> Payment:
-    return Payment.objects.select_related("link").get(merchant=merchant, public_id=public_id)
+    return Payment.objects.select_related("link", "payout").get(
+        merchant=merchant, public_id=public_id
+    )
 
 
 # Every customer's confirmation page starts here: compiled once (core/prepared.py).
@@ -29,3 +31,17 @@ def payment_by_token(*, token: str) -> Payment:
     payment = _BY_TOKEN.get(token)
     payment.merchant = payment.link.merchant  # the same row: read once, through the link
     return payment
+
+
+def payment_refunds_for_customer(*, payment: Payment) -> list:
+    """The payment's refunds for its confirmation page, oldest first; none asked for (no
+    statement) when nothing is refunded or pending, the common case."""
+    from paylinks.receipts.models import Refund
+
+    if payment.amount_refunded <= 0:
+        return []
+    return list(
+        Refund.objects.filter(payment=payment)
+        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+        .order_by("created_at", "id")
+    )

@@ -25,8 +25,9 @@ def settle_payment(*, payment_id: int) -> None:
 def reconcile_payments() -> None:
     """The periodic recovery pass; it schedules its own next run. Besides payments it
     asks about pending refunds and queues again the webhook deliveries a dead worker
-    left behind."""
+    left behind, and the processor's webhooks it could not process while unreachable."""
     from paylinks.checkout.services import payments_reconcile
+    from paylinks.processors.services import inbound_events_retry_due
     from paylinks.receipts.refunds import refunds_recheck_due
     from paylinks.webhooks.services import deliveries_resume
 
@@ -34,6 +35,7 @@ def reconcile_payments() -> None:
         payments_reconcile()
         refunds_recheck_due()
         deliveries_resume()
+        inbound_events_retry_due()
         counters.prune()
     finally:
         schedule_reconciliation(delay=settings.RECOVERY_INTERVAL_SECONDS)

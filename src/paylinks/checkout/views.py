@@ -255,7 +255,12 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "checkout/confirmation.html",
-        {"payment": payment, "receipt": getattr(payment, "receipt", None), "link": payment.link},
+        {
+            "payment": payment,
+            "receipt": getattr(payment, "receipt", None),
+            "link": payment.link,
+            "refunds": selectors.payment_refunds_for_customer(payment=payment),
+        },
     )
 
 

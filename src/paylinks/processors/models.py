@@ -76,10 +76,21 @@ class InboundEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=40, blank=True)
+    # Processing that met the processor unreachable is tried again from this time, later
+    # each time (``inbound_events_retry_due``); null once processed or never failed.
+    failures = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["processor", "event_id"], name="inbound_event_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["retry_at"],
+                name="inbound_event_retry",
+                condition=models.Q(processed_at__isnull=True, retry_at__isnull=False),
+            )
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ current state (``attempt_refresh``) instead of trusting the event's copy.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +26,13 @@ REFUND_EVENTS = {
     "refund.updated",
     "refund.failed",
 }
+
+
+# Processing that meets the processor unreachable is tried again after 1, 2, 4... minutes,
+# at most an hour apart, until the processor answers.
+RETRY_FIRST_SECONDS = 60
+RETRY_MAX_SECONDS = 3600
+UNAVAILABLE = "processor_unavailable"
 
 
 class UnknownAccount(Exception):
@@ -74,7 +82,7 @@ def _refunds_sync(event: InboundEvent) -> str:
         found = get_processor(event.merchant).list_refunds(reference=event.reference)
     except ProcessorError:
         log.error("processor unavailable listing the refunds of %s", event.reference)
-        return "processor_unavailable"
+        return UNAVAILABLE
     booked = [refund_book_from_processor(merchant=event.merchant, result=r) for r in found]
     return f"refunds_{sum(1 for r in booked if r is not None)}"
 
@@ -105,8 +113,30 @@ def inbound_event_process(*, event: InboundEvent) -> InboundEvent:
         # operator sees them.
         log.warning("%s for %s: recorded, not booked yet", event.type, event.reference)
         result = "recorded"
-    InboundEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
-        processed_at=timezone.now(), result=result
-    )
+    if result == UNAVAILABLE:
+        # Not processed: tried again later, with backoff (the periodic pass), as many
+        # times as it takes; booking refunds is idempotent, so a second run changes nothing.
+        failures = event.failures + 1
+        delay = min(RETRY_FIRST_SECONDS * 2 ** min(failures - 1, 16), RETRY_MAX_SECONDS)
+        InboundEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+            result=result, failures=failures, retry_at=timezone.now() + timedelta(seconds=delay)
+        )
+    else:
+        InboundEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), result=result, retry_at=None
+        )
     event.refresh_from_db()
     return event
+
+
+def inbound_events_retry_due(*, limit: int = 500) -> int:
+    """Process again the stored events whose processing met the processor unreachable and
+    whose next try is due (the worker's periodic pass); the number tried."""
+    due = InboundEvent.objects.filter(
+        processed_at__isnull=True, retry_at__isnull=False, retry_at__lte=timezone.now()
+    ).select_related("merchant")
+    tried = 0
+    for event in due.order_by("retry_at")[:limit]:
+        inbound_event_process(event=event)
+        tried += 1
+    return tried
