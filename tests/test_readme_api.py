@@ -26,6 +26,9 @@ curl() { { command curl --fail-with-body "$@" && echo; } | tee -a "$OUT"; }
 last_answer() {
   tail -n 1 "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
+last_receipt_payment() {
+  tail -n 1 "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["payment"])'
+}
 if [ -f "$WORK/vars.sh" ]; then source "$WORK/vars.sh"; fi
 """
 SAVE = '\ndeclare -p KEY API LINK SECRET > "$WORK/vars.sh" 2>/dev/null || true\n'
@@ -52,6 +55,7 @@ def adapt(block: str, api_port: int, hook_port: int) -> str:
         line = line.replace("127.0.0.1:9000", f"127.0.0.1:{hook_port}")
         line = re.sub(r"^(LINK)=plink_….*$", r"\1=$(last_answer id)", line)
         line = re.sub(r"^(SECRET)=whsec_….*$", r"\1=$(last_answer secret)", line)
+        line = re.sub(r"^(PAYMENT)=pay_….*$", r"\1=$(last_receipt_payment)", line)
         assert "…" not in line, line  # every placeholder is filled
         lines.append(line)
     return "\n".join(lines)
@@ -165,4 +169,24 @@ def test_the_readme_walkthrough_works_against_paylinks_demo(tmp_path):
             "sales_receipt",
             link_id,
             2999,
+        )
+
+        # A partial refund of that payment, its refunds and its refund receipt.
+        refunded, refunds, refund_receipts = [
+            json.loads(a)
+            for a in run_shell(
+                adapt(block_with(blocks, "PAYMENT=pay_"), api_port, hook_port), tmp_path, env
+            )
+        ]
+        assert (refunded["object"], refunded["payment"], refunded["amount"]) == (
+            "refund",
+            receipt["payment"],
+            500,
+        )
+        assert refunded["status"] == "succeeded"
+        assert [r["id"] for r in refunds["data"]] == [refunded["id"]]
+        (refund_receipt,) = refund_receipts["data"]
+        assert (refund_receipt["refund"], refund_receipt["sales_receipt"]) == (
+            refunded["id"],
+            receipt["id"],
         )
