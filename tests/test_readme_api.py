@@ -27,7 +27,8 @@ last_answer() {
   tail -n 1 "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 last_receipt_payment() {
-  tail -n 1 "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["payment"])'
+  tail -n 1 "$OUT" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["payment"])'
 }
 if [ -f "$WORK/vars.sh" ]; then source "$WORK/vars.sh"; fi
 """
