@@ -8,7 +8,9 @@ value and builds the objects the way Django's own ``ModelIterable`` does (the sa
 converters, the same ``select_related`` populators): the same objects, a fraction of the
 work. It relies on Django's compiler internals (``select``, ``klass_info``,
 ``get_related_populators``), stable within the Django release pinned in pyproject.toml;
-tests/test_performance.py checks it against the ORM on SQLite and PostgreSQL.
+tests/test_performance.py checks it against the ORM on SQLite and PostgreSQL. On
+PostgreSQL the server prepares the statement too (``prepared_cursor`` of
+core/postgresql/base.py): planned once per connection, not on every request.
 """
 
 from collections.abc import Callable
@@ -53,12 +55,16 @@ class PreparedGet(Generic[M]):
         kept = connection.__dict__.setdefault("_paylinks_prepared", {})
         compiled = kept.get(id(self))
         if compiled is None:
-            compiled = kept[id(self)] = _Compiled(self.make(_MARK))
+            # No ORDER BY (a model's default ordering): one row, as QuerySet.get() does.
+            compiled = kept[id(self)] = _Compiled(self.make(_MARK).order_by())
         return compiled
 
     def get(self, value: Any) -> M:
         compiled = self._compiled()
-        with connections[self.db].cursor() as cursor:
+        connection = connections[self.db]
+        # On PostgreSQL, prepared by the server too: planned once per connection.
+        cursor = getattr(connection, "prepared_cursor", connection.cursor)()
+        with cursor:
             cursor.execute(compiled.sql, [value])
             rows = cursor.fetchmany(2)
         if not rows:
