@@ -284,3 +284,25 @@ def test_the_prepared_lookups_are_planned_once_per_connection(db, multi_link):
         assert len(cursor.fetchall()) == 1  # one statement, prepared once, run three times
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone()[0] == 1  # Django's own queries are not prepared
+
+
+def test_the_prepared_attempt_lookup_gives_what_the_orm_gives(db, multi_link, single_link):
+    from pay import pay_card
+    from paylinks.checkout.models import Attempt
+    from paylinks.checkout.pages import row_state
+    from paylinks.checkout.services import attempt_for_checkout
+
+    attempt = pay_card(multi_link)
+    orm = Attempt.objects.select_related("payment").get(pk=attempt.pk)
+    with CaptureQueriesContext(connection) as captured:
+        found = attempt_for_checkout(link=multi_link, nonce=attempt.checkout)
+        payment = found.payment  # read with it
+    assert len(captured.captured_queries) == 1
+    assert row_state(found) == row_state(orm) and payment.pk == orm.payment.pk
+    # The same checkout on another link, an unknown one: none (no payment yet: no error).
+    assert attempt_for_checkout(link=single_link, nonce=attempt.checkout) is None
+    assert attempt_for_checkout(link=multi_link, nonce="co_nosuchcheckout000000") is None
+    declined = pay_card(multi_link, "4000000000000002")  # no payment: none read with it
+    again = attempt_for_checkout(link=multi_link, nonce=declined.checkout)
+    assert again.pk == declined.pk and again.outcome == "failed"
+    assert getattr(again, "payment", None) is None
