@@ -131,7 +131,8 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # start of the next request instead of failing it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend, its health check without a round trip (core/postgresql/base.py).
+    # Django's backend with its health check without a round trip, and the few hottest
+    # lookups prepared by the server (core/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "paylinks.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers

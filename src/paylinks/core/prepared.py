@@ -51,7 +51,7 @@ class _Compiled:
 
 class PreparedGet(Generic[M]):
     """``make(*values).get()`` for a queryset filtering unique columns on ``values``;
-    ``marks`` says each value's kind (``_MARK`` text, ``INT_MARK`` an integer)."""
+    ``marks`` says each value's kind (``TEXT_MARK`` text, ``INT_MARK`` an integer)."""
 
     def __init__(self, make: Callable[..., QuerySet[M]], marks: tuple[Any, ...] = (_MARK,)) -> None:
         self.make, self.marks = make, marks
