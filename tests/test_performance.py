@@ -203,3 +203,108 @@ def test_the_prepared_payment_lookup_gives_what_the_orm_gives(db, multi_link):
     assert payment.created_at == orm.created_at and payment.created_at.tzinfo is not None
     with pytest.raises(Payment.DoesNotExist):
         payment_by_token(token="no-such-token")
+
+
+def test_the_pages_csrf_token_is_djangos_own_drawn_in_one_go(rf):
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    from paylinks.core.csrf import get_token
+
+    request = rf.get("/")
+    first, second = get_token(request), get_token(request)
+    secret = request.META["CSRF_COOKIE"]  # a new visitor: a new secret, for the cookie
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert len(secret) == 32 and len(first) == 64 and set(first + secret) <= set(CSRF_ALLOWED_CHARS)
+    assert first != second  # a fresh mask on each call (BREACH)
+    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
+    returning = rf.get("/")
+    returning.META["CSRF_COOKIE"] = secret  # as CsrfViewMiddleware sets it from the cookie
+    assert _unmask_cipher_token(get_token(returning)) == secret
+    # Every character of the alphabet is drawn, none favoured (no modulo bias): 62 × 1,000.
+    from collections import Counter
+
+    from paylinks.core.csrf import _random_string
+
+    drawn = Counter("".join(_random_string() for _ in range(62 * 1000 // 32)))
+    assert set(drawn) == set(CSRF_ALLOWED_CHARS)
+    assert max(drawn.values()) < 3 * min(drawn.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_is_checked_without_a_round_trip_and_replaced_when_dropped(
+    monkeypatch,
+):
+    """CONN_HEALTH_CHECKS on PostgreSQL: no `SELECT 1` per request on a live connection,
+    and a connection the server closed is still replaced before the request uses it."""
+    import time
+
+    from django.core.signals import request_started
+    from django.db import connections
+
+    from conftest import is_postgres
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL's backend")
+    wrapper = connections["default"]
+    round_trips: list[bool] = []
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda: round_trips.append(True) or is_usable())
+
+    def request_start_and_query() -> int:
+        request_started.send(sender=None)  # as the handler does: the health check is due
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    first = request_start_and_query()
+    assert request_start_and_query() == first and round_trips == []  # kept, no SELECT 1
+    other = wrapper.get_new_connection(wrapper.get_connection_params())
+    try:
+        other.execute("SELECT pg_terminate_backend(%s)", [first])
+        other.commit()
+    finally:
+        other.close()
+    time.sleep(0.2)
+    assert request_start_and_query() != first  # the dead one replaced: the request works
+    assert round_trips == [True]  # Django's own check made that call
+
+
+def test_the_prepared_lookups_are_planned_once_per_connection(db, multi_link):
+    """On PostgreSQL the server prepares the link's lookup: run again, only executed."""
+    from conftest import is_postgres
+    from paylinks.links.selectors import link_by_token
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL's prepared statements")
+    for _ in range(3):
+        assert link_by_token(token=multi_link.token).pk == multi_link.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "links_paymentlink"%'],
+        )
+        assert len(cursor.fetchall()) == 1  # one statement, prepared once, run three times
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 1  # Django's own queries are not prepared
+
+
+def test_the_prepared_attempt_lookup_gives_what_the_orm_gives(db, multi_link, single_link):
+    from pay import pay_card
+    from paylinks.checkout.models import Attempt
+    from paylinks.checkout.pages import row_state
+    from paylinks.checkout.services import attempt_for_checkout
+
+    attempt = pay_card(multi_link)
+    orm = Attempt.objects.select_related("payment").get(pk=attempt.pk)
+    with CaptureQueriesContext(connection) as captured:
+        found = attempt_for_checkout(link=multi_link, nonce=attempt.checkout)
+        payment = found.payment  # read with it
+    assert len(captured.captured_queries) == 1
+    assert row_state(found) == row_state(orm) and payment.pk == orm.payment.pk
+    # The same checkout on another link, an unknown one: none (no payment yet: no error).
+    assert attempt_for_checkout(link=single_link, nonce=attempt.checkout) is None
+    assert attempt_for_checkout(link=multi_link, nonce="co_nosuchcheckout000000") is None
+    declined = pay_card(multi_link, "4000000000000002")  # no payment: none read with it
+    again = attempt_for_checkout(link=multi_link, nonce=declined.checkout)
+    assert again.pk == declined.pk and again.outcome == "failed"
+    assert getattr(again, "payment", None) is None

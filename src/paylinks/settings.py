@@ -131,6 +131,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # A kept connection the server dropped (restart, pg_terminate_backend) is replaced at the
 # start of the next request instead of failing it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with its health check without a round trip, and the few hottest
+    # lookups prepared by the server (core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "paylinks.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers
     # queue (up to the timeout) instead of failing; WAL lets readers go on meanwhile.

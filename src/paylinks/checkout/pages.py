@@ -26,9 +26,10 @@ from django.db import connection
 from django.db.models import Model
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+
+from paylinks.core.csrf import get_token
 
 # Random per process: no text a merchant or a customer types can be taken for them.
 CSRF_MARK = "csrf" + secrets.token_hex(16)

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from paylinks.checkout.models import Attempt, Payment
-from paylinks.core.prepared import PreparedGet
+from paylinks.core.prepared import INT_MARK, TEXT_MARK, PreparedGet
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
 
@@ -45,3 +45,18 @@ def payment_refunds_for_customer(*, payment: Payment) -> list:
         .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
         .order_by("created_at", "id")
     )
+
+
+# Every submission, and every page load of a returning customer, asks for its checkout's
+# attempt: compiled (and on PostgreSQL prepared) once per connection.
+_BY_CHECKOUT = PreparedGet(
+    lambda link_id, nonce: Attempt.objects.select_related("payment").filter(
+        link_id=link_id, checkout=nonce
+    ),
+    marks=(INT_MARK, TEXT_MARK),
+)
+
+
+def attempt_by_checkout(*, link_id: int, nonce: str) -> Attempt | None:
+    """The attempt of one checkout of a link (unique), with its payment if one was made."""
+    return _BY_CHECKOUT.first(link_id, nonce)

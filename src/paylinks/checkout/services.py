@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from paylinks.checkout import velocity
+from paylinks.checkout import selectors, velocity
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.checkout.tokens import Checkout
 from paylinks.core.db import single_statement
@@ -159,7 +159,7 @@ def _limit_keys(attempt: Attempt) -> dict[str, str]:
 
 
 def attempt_for_checkout(*, link: PaymentLink, nonce: str) -> Attempt | None:
-    return Attempt.objects.filter(checkout=nonce, link=link).select_related("payment").first()
+    return selectors.attempt_by_checkout(link_id=link.pk, nonce=nonce)
 
 
 def link_pay(

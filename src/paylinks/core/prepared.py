@@ -8,7 +8,9 @@ value and builds the objects the way Django's own ``ModelIterable`` does (the sa
 converters, the same ``select_related`` populators): the same objects, a fraction of the
 work. It relies on Django's compiler internals (``select``, ``klass_info``,
 ``get_related_populators``), stable within the Django release pinned in pyproject.toml;
-tests/test_performance.py checks it against the ORM on SQLite and PostgreSQL.
+tests/test_performance.py checks it against the ORM on SQLite and PostgreSQL. On
+PostgreSQL the server prepares the statement too (``prepared_cursor`` of
+core/postgresql/base.py): planned once per connection, not on every request.
 """
 
 from collections.abc import Callable
@@ -20,15 +22,21 @@ from django.db.models.query import get_related_populators  # type: ignore[attr-d
 
 M = TypeVar("M", bound=Model)
 
-_MARK = "\x00paylinks-prepared\x00"  # the value the query is compiled with
+# The values a query is compiled with, each found again among the SQL's parameters: a
+# text column's, and an integer column's (a foreign key).
+_MARK = TEXT_MARK = "\x00paylinks-prepared\x00"
+INT_MARK = -(2**62) - 7305
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet[Any]) -> None:
+    def __init__(self, queryset: QuerySet[Any], marks: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = compiler.as_sql()
-        if list(params) != [_MARK]:
-            raise ValueError("a prepared lookup takes exactly one value")
+        params = list(params)
+        if sorted(map(repr, params)) != sorted(map(repr, marks)) or len(set(marks)) < len(marks):
+            raise ValueError("a prepared lookup takes each of its values exactly once")
+        # Django orders a filter's conditions its own way: where each value goes.
+        self.order = [marks.index(p) for p in params]
         self.compiler = compiler
         klass_info = compiler.klass_info
         assert klass_info is not None
@@ -42,24 +50,36 @@ class _Compiled:
 
 
 class PreparedGet(Generic[M]):
-    """``make(value).get()`` for a queryset filtering one unique column on ``value``."""
+    """``make(*values).get()`` for a queryset filtering unique columns on ``values``;
+    ``marks`` says each value's kind (``TEXT_MARK`` text, ``INT_MARK`` an integer)."""
 
-    def __init__(self, make: Callable[[Any], QuerySet[M]]) -> None:
-        self.make = make
-        self.db = make(_MARK).db
+    def __init__(self, make: Callable[..., QuerySet[M]], marks: tuple[Any, ...] = (_MARK,)) -> None:
+        self.make, self.marks = make, marks
+        self.db = make(*marks).db
 
     def _compiled(self) -> _Compiled:
         connection = connections[self.db]
         kept = connection.__dict__.setdefault("_paylinks_prepared", {})
         compiled = kept.get(id(self))
         if compiled is None:
-            compiled = kept[id(self)] = _Compiled(self.make(_MARK))
+            # No ORDER BY (a model's default ordering): one row, as QuerySet.get() does.
+            compiled = kept[id(self)] = _Compiled(self.make(*self.marks).order_by(), self.marks)
         return compiled
 
-    def get(self, value: Any) -> M:
+    def first(self, *values: Any) -> M | None:
+        """The row, or None (``.first()`` of a unique lookup)."""
+        try:
+            return self.get(*values)
+        except self._compiled().model.DoesNotExist:
+            return None
+
+    def get(self, *values: Any) -> M:
         compiled = self._compiled()
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(compiled.sql, [value])
+        connection = connections[self.db]
+        # On PostgreSQL, prepared by the server too: planned once per connection.
+        cursor = getattr(connection, "prepared_cursor", connection.cursor)()
+        with cursor:
+            cursor.execute(compiled.sql, [values[i] for i in compiled.order])
             rows = cursor.fetchmany(2)
         if not rows:
             raise compiled.model.DoesNotExist(f"{compiled.model.__name__} matching query")

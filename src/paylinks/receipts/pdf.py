@@ -7,7 +7,6 @@ import unicodedata
 from babel import Locale
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
 from paylinks.checkout.models import Payment
 from paylinks.money import babel_locale, format_money, site_language
@@ -59,6 +58,10 @@ def _document(
     *, business: str, title: str, facts: list[tuple[str, str]], line: str, amount: str
 ) -> bytes:
     """One receipt page (in the active language): business, title, facts, one line, total."""
+    # Imported here, not with the module: fpdf2 (and fontTools) take ~40 MB, which a web
+    # process only needs once someone downloads a receipt (the task worker, for emails).
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(_t(title))
     pdf.set_author(_t(business))
