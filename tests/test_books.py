@@ -141,6 +141,8 @@ def test_the_sandbox_daily_payout_gathers_settled_payments_less_fees_and_refunds
     assert older.public_id in detail and recent.public_id in detail
     assert todays.public_id not in detail and refund.public_id in detail
     assert f'data-net="{payout.amount}"' in detail and 'data-refunds="500"' in detail
+    # Its refund links to the refund receipt that books it.
+    assert reverse("refunds:detail", args=[refund.receipt.public_id]) in detail
     assert logged_in.get(reverse("books:payout", args=[theirs_payout.public_id])).status_code == 404
     receipt = logged_in.get(reverse("receipts:detail", args=[older.receipt.public_id]))
     assert reverse("books:payout", args=[payout.public_id]) in receipt.content.decode()

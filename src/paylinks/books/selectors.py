@@ -34,7 +34,7 @@ def payout_payments(*, payout: Payout) -> QuerySet[Payment]:
 
 
 def payout_refunds(*, payout: Payout) -> QuerySet[Refund]:
-    return Refund.objects.filter(payout=payout).select_related("payment__receipt")
+    return Refund.objects.filter(payout=payout).select_related("payment__receipt", "receipt")
 
 
 # -- period totals ------------------------------------------------------------------------
