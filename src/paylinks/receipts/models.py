@@ -50,8 +50,8 @@ class SalesReceipt(models.Model):
                 fields=["merchant", "number"], name="receipt_number_per_merchant"
             )
         ]
-        # Exports and period totals select a merchant's receipts by date.
-        indexes = [models.Index(fields=["merchant", "date"], name="receipt_merchant_date")]
+        # By date (exports, period totals): the (merchant, date, number) index of
+        # books/migrations/0001_indexes.py.
 
     def __str__(self) -> str:
         return f"#{self.number}"
@@ -218,7 +218,7 @@ class RefundReceipt(models.Model):
                 fields=["merchant", "number"], name="refund_receipt_number_per_merchant"
             )
         ]
-        indexes = [models.Index(fields=["merchant", "date"], name="refund_receipt_merchant_date")]
+        # By date: the (merchant, date, number) index of books/migrations/0001_indexes.py.
 
     def __str__(self) -> str:
         return f"#{self.number}"
