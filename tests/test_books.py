@@ -319,6 +319,9 @@ def test_the_quickbooks_refunds_layout(logged_in, single_link, run_tasks, book_r
         ({"kind": "everything", "start": "2026-03-01", "end": "2026-03-02"}, "kind"),
         ({"kind": "quickbooks", "start": "2026-03-01", "end": "2026-03-02"}, "deposit_to"),
         ({"kind": "quickbooks_refunds", "start": "2026-03-01", "end": "2026-03-02"}, "deposit_to"),
+        # The ends of the calendar: the day after 9999-12-31 does not exist (it was a 500).
+        ({"kind": "payments", "start": "2026-03-01", "end": "9999-12-31"}, "end"),
+        ({"kind": "payments", "start": "0001-01-01", "end": "2026-03-01"}, "start"),
     ],
 )
 def test_export_form_errors_name_their_field(logged_in, params, field):
@@ -335,6 +338,9 @@ def test_export_form_errors_name_their_field(logged_in, params, field):
         ({"start": "2026-01-01", "end": "2026-02-01", "by": "day"}, "at most 31 days"),
         ({"start": "2024-01-01", "end": "2026-01-01", "by": "month"}, "at most 24 months"),
         ({"start": "2026-02-01", "end": "2026-01-01", "by": "day"}, "on or after"),
+        # The last month of the calendar has no next month (it was a 500).
+        ({"start": "2026-12-01", "end": "9999-12-31", "by": "month"}, "Choose a date from"),
+        ({"start": "2026-12-31", "end": "9999-12-31", "by": "day"}, "Choose a date from"),
     ],
 )
 def test_period_totals_ranges_are_capped_with_an_error_on_the_end(logged_in, params, message):

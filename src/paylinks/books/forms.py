@@ -2,7 +2,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from paylinks.books.selectors import MAX_DAYS, MAX_MONTHS, months_between
@@ -14,16 +14,39 @@ class DateInput(forms.DateInput):
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%d")
 
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        # The picker offers only the days the form takes (FIRST_DAY to LAST_DAY).
+        attrs = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat(), **(attrs or {})}
+        return super().get_context(name, value, attrs)
+
 
 def month_start() -> date:
     return timezone.localdate().replace(day=1)
+
+
+# The books' dates: far enough either way for any business using paylinks, and away from
+# the ends of Python's calendar (the day after 31 December 9999 does not exist).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class DateRangeForm(forms.Form):
     start = forms.DateField(label=_("Start date"), widget=DateInput())
     end = forms.DateField(label=_("End date (included)"), widget=DateInput())
 
+    def _in_range(self, name: str) -> None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            self.add_error(
+                name,
+                _("Choose a date from %(first)s to %(last)s.")
+                % {"first": formats.date_format(FIRST_DAY), "last": formats.date_format(LAST_DAY)},
+            )
+
     def clean(self) -> dict[str, Any]:
+        self._in_range("start")
+        self._in_range("end")
+        if self.has_error("start") or self.has_error("end"):
+            return self.cleaned_data
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
