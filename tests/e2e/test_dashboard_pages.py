@@ -57,6 +57,13 @@ def test_pages_fit_the_screen(live_server, new_context, settings, language):
             page.goto(live_server.url + path)
             assert page.evaluate(NO_OVERFLOW), (path, width)
             shot(page, f"{label}-{language}-{name}")
+        if width == 390:
+            # The menu is one line under the brand (it scrolls sideways), so a page's own
+            # content starts on the first screen, not below a column of eleven links.
+            header = page.locator("header.topbar").bounding_box()
+            assert header is not None and header["height"] < 900 / 5, header
+            page.get_by_role("link", name="Paramètres" if language == "fr" else "Settings").click()
+            page.wait_for_url("**/account/settings/")
         page.goto(live_server.url + "/sales/payment-links/")
         badge = page.locator(".badge-limit_reached").first
         box = badge.bounding_box()
