@@ -14,8 +14,7 @@ import binascii
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -84,7 +83,7 @@ def _decode(model: type[Model], keys: Sequence[str], cursor: str) -> list[Any] |
             if timezone.is_naive(python):
                 python = timezone.make_aware(python)
             try:
-                python.astimezone(dt_timezone.utc)
+                python.astimezone(UTC)
             except (OverflowError, ValueError):
                 return None
         parsed.append(python)
