@@ -43,3 +43,25 @@ def test_a_hidden_fields_error_is_one_plain_message_in_the_summary(
     for name in field_names:
         assert name not in text
     assert 'href="#id_checkout"' not in text and 'href="#id_payment_token"' not in text
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/refund_receipts", {"payment": "pay_abc"}),  # a filter /refunds has, not this list
+        ("/refund_receipts", {"status": "failed"}),
+        ("/payouts", {"status": "paid"}),
+        ("/payouts", {"payment": "pay_abc"}),
+        ("/webhook_endpoints", {"outcome": "failed"}),
+    ],
+)
+def test_a_filter_another_list_has_is_refused_not_ignored(client, merchant, path, params):
+    # Before: any query parameter some operation declared passed everywhere, so
+    # /refund_receipts?payment=pay_… answered 200 with every refund receipt, unfiltered.
+    from api_client import Api
+
+    r = Api(client, merchant).get(path, params)
+    assert r.status_code == 400, r.content
+    error = r.json()["error"]
+    assert error["code"] == "parameter_unknown"
+    assert next(iter(params)) in error["message"]
