@@ -65,3 +65,26 @@ def test_a_filter_another_list_has_is_refused_not_ignored(client, merchant, path
     error = r.json()["error"]
     assert error["code"] == "parameter_unknown"
     assert next(iter(params)) in error["message"]
+
+
+def test_a_refund_of_what_is_left_replayed_after_a_day_gives_the_same_refund(client, multi_link):
+    # Without an amount the refund is "what is left": replayed once the API's own
+    # idempotency record is gone (24 hours), what is left is now 0, so the amount was
+    # taken as the whole payment's and the same key answered 400 idempotency_key_reused.
+    from api_client import Api
+    from pay import pay_card
+    from paylinks.api.models import IdempotencyKey
+    from paylinks.checkout.models import Payment
+    from paylinks.receipts.models import Refund
+
+    api = Api(client, multi_link.merchant)
+    payment = Payment.objects.get(attempt=pay_card(multi_link))
+    path = f"/payments/{payment.public_id}/refunds"
+    assert api.post(path, {"amount": 300}).status_code == 200
+    first = api.post(path, {}, **{"Idempotency-Key": "rest-1"})
+    assert first.status_code == 200 and first.json()["amount"] == 950
+    IdempotencyKey.objects.all().delete()  # a day later
+    again = api.post(path, {}, **{"Idempotency-Key": "rest-1"})
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert Refund.objects.count() == 2
