@@ -512,3 +512,28 @@ def test_the_books_pass_reads_a_shared_stripe_account_only_for_a_lone_merchant(
     other.payments_account.save()
     assert books_pass()["payouts_read"] >= 1  # one business alone: its payouts
     assert Payout.objects.get(processor_ref=made.id).merchant == stripe_merchant
+
+
+def test_a_pending_refund_is_not_refunded_in_the_exports(logged_in, multi_link):
+    # Before: the exports' Refunded (and the payments' Net) counted a refund the processor
+    # had not completed (no refund receipt yet, and this card's refunds then fail).
+    from paylinks.receipts.refunds import refund_create
+
+    payment = pay_card(multi_link, "4000000000005126").payment
+    done = pay_card(multi_link, good_card(1)).payment
+    Payment.objects.filter(pk__in=[payment.pk, done.pk]).update(fee=66)
+    pending = refund_create(payment=payment, amount=500, reason="other", idempotency_key="p")
+    assert pending.status == "pending"
+    refund_create(payment=done, amount=200, reason="other", idempotency_key="d")
+    today = timezone.localdate()
+    sales = download(logged_in, kind="sales_receipts", start=today, end=today)
+    assert {r["Payment"]: r["Refunded"] for r in sales} == {
+        payment.public_id: "0.00",
+        done.public_id: "2.00",
+    }
+    payments = download(logged_in, kind="payments", start=today, end=today)
+    by_id = {r["Payment"]: (r["Refunded"], r["Net"]) for r in payments}
+    assert by_id == {payment.public_id: ("0.00", "11.84"), done.public_id: ("2.00", "9.84")}
+    assert cents(sales, "Refunded") == cents(
+        download(logged_in, kind="refund_receipts", start=today, end=today), "Amount"
+    )

@@ -164,3 +164,50 @@ def test_emails_carry_the_logo_and_the_colour(smtp, settings, merchant, multi_li
     page = html(by_to(smtp.messages)["olivier@example.com"])
     assert f'<img src="{settings.BASE_URL}{merchant.logo_url}"' in page
     assert "border-bottom:3px solid #5b21b6" in page
+
+
+def test_a_huge_upload_is_refused_without_reading_it_all(logged_in, merchant, monkeypatch):
+    # Before: the view read the whole upload into memory (a 50 MB photo: 50 MB more in the
+    # web process) before the service said "at most 512 KB".
+    from paylinks.merchants import services, views
+
+    seen = []
+    real = services.merchant_customise
+
+    def spy(**kw):
+        seen.append(len(kw["logo"] or b""))
+        return real(**kw)
+
+    monkeypatch.setattr(views.services, "merchant_customise", spy)
+    big = b"\x89PNG\r\n\x1a\n" + b"\0" * (4 * 1024 * 1024)
+    response = logged_in.post(
+        "/account/settings/",
+        {
+            "business_name": "Bakery & Co",
+            "logo": SimpleUploadedFile("photo.png", big, content_type="image/png"),
+        },
+    )
+    assert response.status_code == 200
+    assert "512 KB" in response.content.decode()
+    assert seen and max(seen) <= 512 * 1024 + 1
+    assert not MerchantLogo.objects.exists()
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(merchant, monkeypatch):
+    # Before: a 5000 x 5000 JPEG of a few hundred KB was decoded whole (25 Mpx, about
+    # 100 MB, and as much again for its RGBA copy) to make a 512 px logo.
+    out = io.BytesIO()
+    Image.new("RGB", (5000, 5000), (20, 60, 120)).save(out, format="JPEG", quality=30)
+    assert len(out.getvalue()) < 512 * 1024
+    decoded = []
+    real = Image.Image.convert
+
+    def spy(self, *args, **kw):
+        decoded.append(self.size)
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(Image.Image, "convert", spy)
+    customise(merchant, logo=out.getvalue())
+    assert decoded and max(w * h for w, h in decoded) <= 1024 * 1024
+    logo = MerchantLogo.objects.get(merchant=merchant)
+    assert (logo.width, logo.height) == (512, 512)

@@ -309,3 +309,20 @@ cursor_text = st.one_of(
 def test_no_cursor_makes_a_500(logged_in, name, cursor, url):
     r = logged_in.get(reverse(url), {name: cursor})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "9999-12-31T23:59:59-12:00",  # past year 9999 in UTC
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+    ],
+)
+@pytest.mark.parametrize("url", ["links:list", "merchants:activity", "books:payouts"])
+@pytest.mark.parametrize("name", ["after", "before"])
+def test_a_cursor_time_out_of_range_in_utc_shows_the_first_page(logged_in, name, url, moment):
+    # A time that parses but cannot be converted to UTC for the query: an OverflowError (a
+    # 500) before, now a cursor that is not ours.
+    cursor = base64.urlsafe_b64encode(json.dumps([moment, 1]).encode()).decode().rstrip("=")
+    r = logged_in.get(reverse(url), {name: cursor})
+    assert r.status_code == 200

@@ -37,17 +37,40 @@ def _error(status: int, type_: str, code: str, message: str) -> HttpResponse:
 
 
 @functools.cache
-def _query_names() -> frozenset[str]:
-    """Every query parameter some operation of the API declares (from its OpenAPI)."""
+def _query_names() -> tuple[tuple["re.Pattern[str]", str, frozenset[str]], ...]:
+    """For each operation of the API (from its OpenAPI): its path as a pattern, its
+    method, and the query parameters it declares."""
     from paylinks.api.v1 import api
 
-    found = set()
-    for operations in api.get_openapi_schema()["paths"].values():
-        for operation in operations.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
-                    found.add(parameter["name"])
-    return frozenset(found)
+    found = []
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        pattern = re.compile(
+            "".join(
+                "[^/]+" if part.startswith("{") else re.escape(part)
+                for part in re.split(r"(\{[^}]*\})", path)
+            )
+        )
+        for method, operation in operations.items():
+            names = frozenset(
+                parameter["name"]
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "query"
+            )
+            found.append((pattern, method.upper(), names))
+    return tuple(found)
+
+
+def _unknown_query(request: HttpRequest) -> list[str]:
+    """The query parameters the operation asked for does not declare (a filter of
+    another list is refused, not ignored). Nothing for an unknown URL or method: that
+    request gets its 404 or 405."""
+    given = set(request.GET)
+    if not given:
+        return []
+    for pattern, method, names in _query_names():
+        if method == request.method and pattern.fullmatch(request.path):
+            return sorted(given - names)
+    return []
 
 
 def _api_key(request: HttpRequest) -> ApiKey | None:
@@ -108,7 +131,7 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(PREFIX):
             return self._get_response(request)
-        unknown = sorted(set(request.GET) - _query_names())
+        unknown = _unknown_query(request)
         if unknown and not request.path.endswith(("/docs", "/openapi.json")):
             response = _error(
                 400,

@@ -107,7 +107,7 @@ def _sales_receipts(merchant: Merchant, start: date, end: date, **extra: str) ->
                 decimal(r["amount"], cur),
                 decimal(fee, cur),
                 decimal(None if fee is None else r["amount"] - fee, cur),
-                decimal(r["payment__amount_refunded"], cur),
+                decimal(r["refunded"], cur),
                 r["payment__public_id"],
                 r["public_id"],
             ]
@@ -181,7 +181,7 @@ def _payments(merchant: Merchant, start: date, end: date, **extra: str) -> Itera
     def rows() -> Iterator[list[str]]:
         for r in selectors.export_payments(merchant=merchant, start=start, end=end):
             cur, fee = r["currency"], r["fee"]
-            net = None if fee is None else r["amount"] - fee - r["amount_refunded"]
+            net = None if fee is None else r["amount"] - fee - r["refunded"]
             yield [
                 r["public_id"],
                 local_time(r["created_at"]),
@@ -192,7 +192,7 @@ def _payments(merchant: Merchant, start: date, end: date, **extra: str) -> Itera
                 cur,
                 decimal(r["amount"], cur),
                 decimal(fee, cur),
-                decimal(r["amount_refunded"], cur),
+                decimal(r["refunded"], cur),
                 decimal(net, cur),
                 local_time(r["settled_at"]),
                 "" if r["receipt__number"] is None else str(r["receipt__number"]),

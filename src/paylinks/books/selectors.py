@@ -6,8 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from paylinks.checkout.models import Payment
@@ -147,7 +158,7 @@ SALES_FIELDS = (
     "currency",
     "amount",
     "payment__fee",
-    "payment__amount_refunded",
+    "refunded",
     "payment__public_id",
     "public_id",
 )
@@ -179,7 +190,7 @@ PAYMENT_FIELDS = (
     "currency",
     "amount",
     "fee",
-    "amount_refunded",
+    "refunded",
     "settled_at",
     "receipt__number",
     "payout__public_id",
@@ -187,10 +198,31 @@ PAYMENT_FIELDS = (
 )
 
 
+def _refunded(payment: str) -> Case:
+    """What the processor has given back on the payment (``payment`` names it from the
+    row): its succeeded refunds, never one still pending, which may yet fail.
+    ``amount_refunded`` also holds pending ones; where it is 0 (most rows) nothing more
+    is read."""
+    done = (
+        Refund.objects.filter(payment=OuterRef(payment), status=Refund.Status.SUCCEEDED)
+        .order_by()
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    held = "amount_refunded" if payment == "pk" else f"{payment}__amount_refunded"
+    return Case(
+        When(**{held: 0}, then=Value(0)),
+        default=Coalesce(Subquery(done), Value(0)),
+        output_field=BigIntegerField(),
+    )
+
+
 def export_sales_receipts(
     *, merchant: Merchant, start: date, end: date, size: int = EXPORT_PAGE
 ) -> Iterator[dict[str, Any]]:
     qs = SalesReceipt.objects.filter(merchant=merchant, date__gte=start, date__lte=end)
+    qs = qs.annotate(refunded=_refunded("payment"))
     return _keyset(qs.values(*SALES_FIELDS), ("date", "number"), size)
 
 
@@ -207,4 +239,5 @@ def export_payments(
     """Payments made (``created_at``) from ``start`` to ``end``, any status."""
     since, until = _day_bounds(start, end)
     qs = Payment.objects.filter(merchant=merchant, created_at__gte=since, created_at__lt=until)
+    qs = qs.annotate(refunded=_refunded("pk"))
     return _keyset(qs.values(*PAYMENT_FIELDS), ("created_at", "id"), size)

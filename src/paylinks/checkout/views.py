@@ -99,7 +99,14 @@ def _errors(
         return summary, fields
     summary += [("", str(e)) for e in form.non_field_errors()]
     colon = _(":")
+    unreadable = str(services.PaymentRefused.MESSAGES["invalid_details"])
     for bound in form:
+        if bound.is_hidden and bound.errors:
+            # The page's own fields (the checkout, the processor's token): nothing the
+            # customer can see or fix by name; the page is shown again with new ones.
+            if all(text != unreadable for _target, text in summary):
+                summary.append(("", unreadable))
+            continue
         for e in bound.errors:
             target = bound.auto_id
             if bound.name == "method" and form.data.get("method") == "card":

@@ -14,12 +14,13 @@ import binascii
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field, Model, Q, QuerySet
 from django.http import HttpRequest, QueryDict
+from django.utils import timezone
 
 CURSOR_PARAMS = ("after", "before", "last", "page")  # "page": the old offset links
 
@@ -76,6 +77,15 @@ def _decode(model: type[Model], keys: Sequence[str], cursor: str) -> list[Any] |
             return None
         if isinstance(python, int) and not -(2**63) < python < 2**63:
             return None
+        if isinstance(python, datetime):
+            # Compared in UTC: a time given with its own offset may not exist there
+            # (9999-12-31T23:59-12:00 is past year 9999): not one of ours, never a 500.
+            if timezone.is_naive(python):
+                python = timezone.make_aware(python)
+            try:
+                python.astimezone(UTC)
+            except (OverflowError, ValueError):
+                return None
         parsed.append(python)
     return parsed
 

@@ -42,6 +42,10 @@ def logo_from_upload(data: bytes) -> Logo:
                 raise ValueError(_("The logo must be a PNG or JPEG image."))
             if source.width * source.height > MAX_SOURCE_PIXELS:
                 raise ValueError(_("The logo's image is too large."))
+            if source.format == "JPEG":
+                # Decoded at 1/2 to 1/8 scale, still at least 512 px a side: a large
+                # photo costs a few MB, not hundreds.
+                source.draft(None, (MAX_LOGO_SIDE, MAX_LOGO_SIDE))
             source.load()
             image = source.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):

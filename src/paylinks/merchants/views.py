@@ -143,6 +143,8 @@ def customise(request: HttpRequest, merchant: Merchant) -> HttpResponse:
         initial={"business_name": merchant.business_name, "accent_color": merchant.accent_color},
     )
     if request.method == "POST" and form.is_valid():
+        from paylinks.merchants.branding import MAX_LOGO_BYTES
+
         data = form.cleaned_data
         upload = data.get("logo")
         try:
@@ -150,7 +152,9 @@ def customise(request: HttpRequest, merchant: Merchant) -> HttpResponse:
                 merchant=merchant,
                 business_name=data["business_name"],
                 accent_color=data["accent_color"] or "",
-                logo=upload.read() if upload is not None else None,
+                # One byte past the limit is enough for the service to refuse it: a
+                # huge upload is never read into memory whole.
+                logo=upload.read(MAX_LOGO_BYTES + 1) if upload is not None else None,
                 remove_logo=data["remove_logo"],
             )
         except ValidationError as e:

@@ -98,8 +98,15 @@ def create_refund(request: HttpRequest, payload: RefundCreate, payment_id: str =
     except Payment.DoesNotExist:
         raise not_found() from None
     key = request.headers.get("Idempotency-Key") or f"api-{secrets.token_hex(16)}"
-    # No amount: what is left (or, if nothing is, the whole: its error then says why).
-    amount = payload.amount if payload.amount is not None else payment.refundable or payment.amount
+    # No amount: what is left (or, if nothing is, the whole: its error then says why); the
+    # key's own refund if it made one already (what is left has changed since).
+    amount = payload.amount
+    if amount is None:
+        made = Refund.objects.filter(merchant=merchant, idempotency_key=key).first()
+        if made is not None and made.payment_id == payment.pk:
+            amount = made.amount
+        else:
+            amount = payment.refundable or payment.amount
     refund = refund_create(
         payment=payment,
         amount=amount,
