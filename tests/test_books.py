@@ -148,6 +148,31 @@ def test_the_sandbox_daily_payout_gathers_settled_payments_less_fees_and_refunds
     assert reverse("books:payout", args=[payout.public_id]) in receipt.content.decode()
 
 
+def test_a_payout_page_shows_its_latest_refunds_and_pages_them_all(
+    logged_in, merchant, multi_link, run_tasks, book_refund
+):
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    paid = move_to(pay_card(multi_link, good_card(1)).payment, yesterday - timedelta(days=1))
+    run_tasks()  # its fee
+    refunds = [book_refund(paid, 10, day=yesterday).refund for _ in range(12)]
+    assert payouts_sandbox_make(today=today) == 1
+    payout = Payout.objects.get(merchant=merchant)
+    assert payout.refunds.count() == 12
+
+    detail = logged_in.get(reverse("books:payout", args=[payout.public_id])).content.decode()
+    shown = re.findall(r'data-refund="(re_\w+)"', detail)
+    assert len(shown) == 10 and set(shown) < {r.public_id for r in refunds}
+    all_refunds = reverse("books:payout_refunds", args=[payout.public_id])
+    assert all_refunds in detail and 'data-refunds="120"' in detail
+    listed = logged_in.get(all_refunds).content.decode()
+    assert set(re.findall(r'data-refund="(re_\w+)"', listed)) == {r.public_id for r in refunds}
+
+    other = make_merchant(email="payout-refunds@other.test")
+    logged_in.force_login(other)
+    assert logged_in.get(all_refunds).status_code == 404
+
+
 def test_a_payment_whose_fee_is_not_known_waits_for_a_later_payout(multi_link, run_tasks):
     today = timezone.localdate()
     payment = move_to(pay_card(multi_link).payment, today - timedelta(days=1))

@@ -268,6 +268,7 @@ def test_every_page_passes_axe_and_the_nu_checker(
         ("/sales/books/totals/?start=2026-01-01&end=2026-12-31&by=month", "totals-monthly"),
         ("/sales/books/payouts/", "payouts"),
         (f"/sales/books/payouts/{payout.public_id}/", "payout"),
+        (f"/sales/books/payouts/{payout.public_id}/refunds/", "payout-refunds"),
         (f"/sales/payment-links/{multi.public_id}/qr/print/", "qr-print"),
     ):
         pages.visit(page, base + path, name)

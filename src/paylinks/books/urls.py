@@ -8,4 +8,5 @@ urlpatterns = [
     path("totals/", views.totals, name="totals"),
     path("payouts/", views.payout_list, name="payouts"),
     path("payouts/<str:public_id>/", views.payout_detail, name="payout"),
+    path("payouts/<str:public_id>/refunds/", views.payout_refunds, name="payout_refunds"),
 ]

@@ -97,15 +97,34 @@ def payout_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> H
     payments = paginate(
         request, selectors.payout_payments(payout=payout), keys=selectors.PAYOUT_ITEM_KEYS, size=50
     )
-    refunds = list(selectors.payout_refunds(payout=payout)[:100])
+    # The latest few refunds; all of them, paged, on their own page.
+    latest = list(selectors.payout_refunds(payout=payout).order_by("-created_at", "-id")[:11])
     return render(
         request,
         "books/payout.html",
         {
             "payout": payout,
             "page": payments,
-            "refunds": refunds,
+            "refunds": latest[:10],
+            "more_refunds": len(latest) > 10,
             "totals": payout_totals(payout=payout),
             "merchant": merchant,
         },
+    )
+
+
+@merchant_required
+def payout_refunds(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    """Every refund a payout settled, paged by key."""
+    try:
+        payout = selectors.payout_get(merchant=merchant, public_id=public_id)
+    except Payout.DoesNotExist:
+        raise Http404 from None
+    page = paginate(
+        request, selectors.payout_refunds(payout=payout), keys=selectors.PAYOUT_ITEM_KEYS, size=50
+    )
+    return render(
+        request,
+        "books/payout_refunds.html",
+        {"payout": payout, "page": page, "refunds": page.object_list, "merchant": merchant},
     )
