@@ -10,7 +10,7 @@ from paylinks.api.services import livemode
 from paylinks.checkout.models import Attempt, Payment
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import PaymentsAccount
-from paylinks.receipts.models import Payout, Refund, RefundReceipt, SalesReceipt
+from paylinks.receipts.models import Payout, Receipt, Refund, RefundReceipt, SalesReceipt
 
 
 def ts(value: datetime | None) -> int | None:
@@ -101,14 +101,9 @@ def attempt_object(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def receipt_object(receipt: SalesReceipt) -> dict[str, Any]:
+def _receipt_fields(receipt: Receipt) -> dict[str, Any]:
+    """What sales and refund receipts both say."""
     return {
-        "id": receipt.public_id,
-        "object": "sales_receipt",
-        "livemode": livemode(),
-        "number": receipt.number,
-        "payment": receipt.payment.public_id,
-        "payment_link": receipt.link.public_id,
         "date": receipt.date,
         "customer_name": receipt.customer_name,
         "customer_email": receipt.customer_email,
@@ -118,6 +113,18 @@ def receipt_object(receipt: SalesReceipt) -> dict[str, Any]:
         "currency": receipt.currency,
         "payment_method": receipt.payment_method,
         "created": ts(receipt.created_at),
+    }
+
+
+def receipt_object(receipt: SalesReceipt) -> dict[str, Any]:
+    return {
+        "id": receipt.public_id,
+        "object": "sales_receipt",
+        "livemode": livemode(),
+        "number": receipt.number,
+        "payment": receipt.payment.public_id,
+        "payment_link": receipt.link.public_id,
+        **_receipt_fields(receipt),
     }
 
 
@@ -150,15 +157,7 @@ def refund_receipt_object(receipt: RefundReceipt) -> dict[str, Any]:
         "number": receipt.number,
         "refund": receipt.refund.public_id,
         "sales_receipt": receipt.sales_receipt.public_id,
-        "date": receipt.date,
-        "customer_name": receipt.customer_name,
-        "customer_email": receipt.customer_email,
-        "description": receipt.description,
-        "line_description": receipt.line_description,
-        "amount": receipt.amount,
-        "currency": receipt.currency,
-        "payment_method": receipt.payment_method,
-        "created": ts(receipt.created_at),
+        **_receipt_fields(receipt),
     }
 
 

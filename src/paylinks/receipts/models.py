@@ -24,14 +24,11 @@ def payout_id() -> str:
     return new_id("po")
 
 
-class SalesReceipt(models.Model):
-    """The accounting record of a payment, numbered 1, 2, 3… per merchant without gaps."""
+class Receipt(models.Model):
+    """What a sales receipt and a refund receipt both say: a number in the merchant's
+    sequence of its kind, the day, the customer, the line and the amount."""
 
-    public_id = models.CharField(max_length=40, unique=True, editable=False, default=receipt_id)
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="receipts")
     number = models.PositiveIntegerField(_("number"))
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
-    link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="receipts")
     date = models.DateField(_("date"))
     # Empty means "Unspecified" (multi-use links name no customer).
     customer_name = models.CharField(_("customer"), max_length=200, blank=True)
@@ -44,6 +41,25 @@ class SalesReceipt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def customer_display(self) -> str:
+        return self.customer_name or str(_("Unspecified"))
+
+
+class SalesReceipt(Receipt):
+    """The accounting record of a payment, numbered 1, 2, 3… per merchant without gaps."""
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False, default=receipt_id)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="receipts")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="receipts")
+
+    class Meta:
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
@@ -52,13 +68,6 @@ class SalesReceipt(models.Model):
         ]
         # By date (exports, period totals): the (merchant, date, number) index of
         # books/migrations/0001_indexes.py.
-
-    def __str__(self) -> str:
-        return f"#{self.number}"
-
-    @property
-    def customer_display(self) -> str:
-        return self.customer_name or str(_("Unspecified"))
 
 
 class Payout(models.Model):
@@ -188,7 +197,7 @@ class Refund(models.Model):
         return str(REFUND_FAILURE_MESSAGES.get(self.failure_code, default))
 
 
-class RefundReceipt(models.Model):
+class RefundReceipt(Receipt):
     """The accounting record of a completed refund, numbered 1, 2, 3… per merchant in its
     own sequence without gaps, and tied to the sales receipt it reverses (in part)."""
 
@@ -196,20 +205,10 @@ class RefundReceipt(models.Model):
         max_length=40, unique=True, editable=False, default=refund_receipt_id
     )
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="refund_receipts")
-    number = models.PositiveIntegerField(_("number"))
     refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="receipt")
     sales_receipt = models.ForeignKey(
         SalesReceipt, on_delete=models.PROTECT, related_name="refund_receipts"
     )
-    date = models.DateField(_("date"))
-    customer_name = models.CharField(_("customer"), max_length=200, blank=True)
-    customer_email = models.EmailField(_("customer email"), blank=True)
-    description = models.TextField(_("description"))
-    line_description = models.CharField(_("product or service"), max_length=500)
-    amount = models.BigIntegerField(_("amount"))
-    currency = models.CharField(max_length=3)
-    payment_method = models.CharField(_("payment method"), max_length=60)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-number"]
@@ -219,10 +218,3 @@ class RefundReceipt(models.Model):
             )
         ]
         # By date: the (merchant, date, number) index of books/migrations/0001_indexes.py.
-
-    def __str__(self) -> str:
-        return f"#{self.number}"
-
-    @property
-    def customer_display(self) -> str:
-        return self.customer_name or str(_("Unspecified"))
