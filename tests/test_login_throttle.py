@@ -84,8 +84,17 @@ def test_simultaneous_reservations_never_pass_the_limit(backend, settings):
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         passed = sum(pool.map(one, range(32)))
-    assert 1 <= passed <= 5
+    assert passed <= 5
     assert counters.counter().count("burst", 60) == passed
+    # Those that stepped back left nothing behind: the callers after the burst get the
+    # rest of the limit, exactly. (With the database counter every caller inserts, then
+    # counts: when all 32 insert before any counts, all step back, so the burst itself
+    # may pass none; its guarantee is never more than the limit, and no slot lost.)
+    later = 0
+    while counters.counter().reserve({"burst": 5}, 60) is not None:
+        later += 1
+        assert later <= 5
+    assert passed + later == 5
 
 
 def test_redis_keys_are_namespaced_per_installation(db, settings):
