@@ -135,6 +135,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with its health check without a round trip, and the few hottest
     # lookups prepared by the server (core/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "paylinks.core.postgresql"
+    # Parameters bound by the server, and every statement a connection runs a second time
+    # prepared (parsed and planned once, then only executed): planning the ~50 statements
+    # of a payment was most of PostgreSQL's work for it. PostgreSQL still plans a prepared
+    # statement with its values for its first five runs and keeps a generic plan only if
+    # it costs no more. Behind PgBouncer in transaction mode this needs PgBouncer 1.21+
+    # with max_prepared_statements set; or PAYLINKS_DB_PREPARE_THRESHOLD=0 prepares nothing.
+    _threshold = env_int("DB_PREPARE_THRESHOLD", 2)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=_threshold or None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers
     # queue (up to the timeout) instead of failing; WAL lets readers go on meanwhile.
