@@ -269,23 +269,38 @@ def test_a_kept_connection_is_checked_without_a_round_trip_and_replaced_when_dro
     assert round_trips == [True]  # Django's own check made that call
 
 
-def test_the_prepared_lookups_are_planned_once_per_connection(db, multi_link):
-    """On PostgreSQL the server prepares the link's lookup: run again, only executed."""
+def test_statements_are_planned_once_per_connection(db, multi_link):
+    """On PostgreSQL the server prepares the link's lookup at once, and any other statement
+    from its second run: run again, it is only executed."""
     from conftest import is_postgres
     from paylinks.links.selectors import link_by_token
+    from paylinks.merchants.models import Merchant
 
     if not is_postgres():
         pytest.skip("PostgreSQL's prepared statements")
+
+    def prepared(table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                [f'%FROM "{table}"%'],
+            )
+            return cursor.fetchone()[0]
+
     for _ in range(3):
         assert link_by_token(token=multi_link.token).pk == multi_link.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
-            ['%FROM "links_paymentlink"%'],
+    assert prepared("links_paymentlink") == 1  # one statement, prepared once, run three times
+
+    def business_name() -> str:
+        return Merchant.objects.values_list("business_name", flat=True).get(
+            pk=multi_link.merchant_id
         )
-        assert len(cursor.fetchall()) == 1  # one statement, prepared once, run three times
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
-        assert cursor.fetchone()[0] == 1  # Django's own queries are not prepared
+
+    business_name()
+    assert prepared("merchants_merchant") == 0  # run once: planned with its values
+    for _ in range(3):
+        assert business_name() == multi_link.merchant.business_name
+    assert prepared("merchants_merchant") == 1
 
 
 def test_the_prepared_attempt_lookup_gives_what_the_orm_gives(db, multi_link, single_link):
