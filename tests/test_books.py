@@ -60,17 +60,46 @@ def test_sandbox_fees_are_documented_numbers():
     assert sandbox_fee(method="bank_transfer", amount=123456) == 100
 
 
-def test_a_card_payment_gets_its_fee_from_a_task_and_the_receipt_shows_it(
-    logged_in, multi_link, run_tasks
+def test_a_card_payment_has_the_fee_the_sandbox_answered_with_and_the_receipt_shows_it(
+    logged_in, multi_link
 ):
+    from django_tasks_db.models import DBTaskResult
+
     payment = pay_card(multi_link).payment
-    assert payment.fee is None  # not on the customer's request: a task asks the processor
-    run_tasks()
     payment.refresh_from_db()
     assert payment.fee == CARD_FEE_1250 and payment.net == 1250 - CARD_FEE_1250
+    # Known with the charge: no task asks the processor again.
+    assert not DBTaskResult.objects.filter(task_path__endswith="record_payment_fee").exists()
     page = logged_in.get(reverse("receipts:detail", args=[payment.receipt.public_id]))
     text = page.content.decode()
     assert "$0.66" in text and "$11.84" in text
+
+
+@pytest.fixture
+def fee_after_the_charge(monkeypatch):
+    """The sandbox answering without the fee, as Stripe does (it books the fee a moment
+    after the charge): the payment's fee is then asked by a task."""
+    import dataclasses
+
+    from paylinks.processors.sandbox import SandboxProcessor
+
+    confirm = SandboxProcessor.confirm
+
+    def without_fee(self, **kwargs):
+        return dataclasses.replace(confirm(self, **kwargs), fee=None)
+
+    monkeypatch.setattr(SandboxProcessor, "confirm", without_fee)
+
+
+def test_a_fee_the_processor_does_not_answer_with_the_charge_is_asked_by_a_task(
+    multi_link, run_tasks, fee_after_the_charge
+):
+    payment = pay_card(multi_link).payment
+    payment.refresh_from_db()
+    assert payment.fee is None  # not on the customer's request: a task asks the processor
+    run_tasks()
+    payment.refresh_from_db()
+    assert payment.fee == CARD_FEE_1250
 
 
 def test_a_bank_transfer_gets_its_flat_fee_once_it_settles(single_link, run_tasks, settings):
@@ -78,7 +107,7 @@ def test_a_bank_transfer_gets_its_flat_fee_once_it_settles(single_link, run_task
     settings.SETTLEMENT_CHECK_SECONDS = 0
     payment = pay_bank(single_link).payment
     assert payment.status == "pending"
-    run_tasks()  # the periodic pass settles it, then the fee task runs
+    run_tasks()  # the periodic pass settles it: the sandbox answers with its fee
     payment.refresh_from_db()
     assert payment.status == "succeeded" and payment.fee == 100
 
@@ -173,7 +202,9 @@ def test_a_payout_page_shows_its_latest_refunds_and_pages_them_all(
     assert logged_in.get(all_refunds).status_code == 404
 
 
-def test_a_payment_whose_fee_is_not_known_waits_for_a_later_payout(multi_link, run_tasks):
+def test_a_payment_whose_fee_is_not_known_waits_for_a_later_payout(
+    multi_link, run_tasks, fee_after_the_charge
+):
     today = timezone.localdate()
     payment = move_to(pay_card(multi_link).payment, today - timedelta(days=1))
     assert payment.fee is None  # its fee task has not run yet

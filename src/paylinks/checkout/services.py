@@ -469,6 +469,7 @@ def attempt_record_result(*, attempt: Attempt, result: ChargeResult) -> Attempt:
             processor_ref=attempt.processor_ref,
             delivery_status=Payment.Delivery.TO_DELIVER if link.collect_delivery else "",
             settled_at=now if succeeded else None,
+            fee=result.fee if succeeded else None,
             next_check_at=None
             if succeeded
             else now + timedelta(seconds=settings.SETTLEMENT_CHECK_SECONDS),
@@ -538,7 +539,8 @@ def payment_settle(*, payment: Payment) -> Payment:
         if result.status == "succeeded":
             payment.status = Payment.Status.SUCCEEDED
             payment.settled_at = timezone.now()
-            payment.save(update_fields=["status", "settled_at", "next_check_at"])
+            payment.fee = result.fee
+            payment.save(update_fields=["status", "settled_at", "next_check_at", "fee"])
             Attempt.objects.filter(pk=payment.attempt_id).update(outcome=Attempt.Outcome.SUCCEEDED)
             _refresh_link_state(link)
             payment_notify_settled(payment=payment)

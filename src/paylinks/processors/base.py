@@ -63,6 +63,9 @@ class ChargeResult:
     failure_code: str = ""
     client_secret: str = field(default="", repr=False)
     instrument: Instrument | None = None
+    # What the processor kept of a succeeded payment, when it says so with the result
+    # (the sandbox does); None: ask ``fee`` later (Stripe books it a moment after).
+    fee: int | None = None
 
     @property
     def final(self) -> bool:

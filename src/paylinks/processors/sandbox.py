@@ -184,6 +184,9 @@ def _result(charge: SandboxCharge) -> ChargeResult:
         reference=charge.reference,
         failure_code=charge.failure_code,
         instrument=_instrument(charge.token) if charge.token else None,
+        fee=sandbox_fee(method=charge.method, amount=charge.amount)
+        if charge.status == "succeeded"
+        else None,
     )
 
 

@@ -75,7 +75,8 @@ def receipt_create(*, payment: Payment) -> SalesReceipt:
             payment_method=method,
         )
         event_record(merchant=merchant, type="sales_receipt.created", obj=receipt)
-        payment_fee_schedule(payment=payment)  # the processor's fee, asked by a task
+        if payment.fee is None:  # the processor did not say it with the charge
+            payment_fee_schedule(payment=payment)  # asked by a task
         if link.kind == PaymentLink.Kind.SINGLE:
             event_record(merchant=merchant, type="payment_link.paid", obj=link)
         return receipt
