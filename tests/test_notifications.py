@@ -104,7 +104,7 @@ def test_mail_server_down_then_back_each_message_sent_once(settings, multi_link,
     pay_card(multi_link)
     run_tasks()
     retries = DBTaskResult.objects.filter(status="READY")
-    assert retries.count() == 2  # both messages wait for a second try
+    assert retries.count() == 1  # the payment's task (both of its messages) tries again
     assert all(r.run_after > timezone.now() for r in retries)
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -114,3 +114,49 @@ def test_mail_server_down_then_back_each_message_sent_once(settings, multi_link,
     finally:
         controller.stop()
     assert sorted(m["To"] for m in handler.messages) == ["jane@example.com", "owner@bakery.test"]
+
+
+class RefusingOnce(Collector):
+    """A mail server that refuses one recipient the first time it is offered."""
+
+    def __init__(self, refuse: str) -> None:
+        super().__init__()
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address == self.refuse:
+            self.refuse = ""
+            return "450 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_one_message_refused_the_other_goes_out_and_only_it_is_tried_again(
+    settings, multi_link, run_tasks
+):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from paylinks.notifications.models import OutboundEmail
+
+    handler = RefusingOnce("jane@example.com")
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        pay_card(multi_link)
+        run_tasks()
+        # The customer's receipt was refused; the merchant's confirmation went out anyway.
+        assert [m["To"] for m in handler.messages] == ["owner@bakery.test"]
+        statuses = dict(OutboundEmail.objects.values_list("key", "status"))
+        assert sorted(statuses.values()) == ["pending", "sent"]
+        retries = DBTaskResult.objects.filter(status="READY")
+        assert retries.count() == 1 and retries.get().run_after > timezone.now()
+        retries.update(run_after=timezone.now())  # time passes
+        run_tasks()
+    finally:
+        controller.stop()
+    assert [m["To"] for m in handler.messages] == ["owner@bakery.test", "jane@example.com"]
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}

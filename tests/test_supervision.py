@@ -126,9 +126,9 @@ def test_worker_rides_out_dropped_database_connections(tmp_path, multi_link):
         wait_for(
             lambda: (
                 DBTaskResult.objects.filter(
-                    task_path__endswith="send_payment_email", status="SUCCESSFUL"
+                    task_path__endswith="send_payment_emails", status="SUCCESSFUL"
                 ).count()
-                == 2
+                == 1
             ),
             "the emails sent",
             served=served,
@@ -166,9 +166,9 @@ def test_worker_waits_out_a_database_restart(tmp_path, multi_link):
         wait_for(
             lambda: (
                 DBTaskResult.objects.filter(
-                    task_path__endswith="send_payment_email", status="SUCCESSFUL"
+                    task_path__endswith="send_payment_emails", status="SUCCESSFUL"
                 ).count()
-                == 2
+                == 1
             ),
             "the emails sent",
             served=worker,

@@ -30,9 +30,8 @@ MAX_TRIES = 6  # like emails: then the message is marked "not sent" for the merc
 
 
 def _notify(payment: Payment, event: str) -> None:
-    """The customer and the merchant, each by its own task (its own retries)."""
-    for audience in ("customer", "merchant"):
-        tasks.send_payment_email.enqueue(payment_id=payment.pk, event=event, audience=audience)
+    """The customer and the merchant, by one task (each message sent once, by its key)."""
+    tasks.send_payment_emails.enqueue(payment_id=payment.pk, event=event)
 
 
 def payment_notify_received(*, payment: Payment) -> None:

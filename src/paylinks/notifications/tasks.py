@@ -23,7 +23,7 @@ from paylinks.core.db import single_statement
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
 from paylinks.merchants.models import Merchant
-from paylinks.notifications.emails import email_build, merchant_reply_to
+from paylinks.notifications.emails import email_build
 from paylinks.notifications.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -55,22 +55,6 @@ def _send(
     if not to:
         return
     status = OutboundEmail.Status
-    try:  # the first run of the task: one INSERT (a run again finds the row)
-        with single_statement():
-            record = OutboundEmail.objects.create(
-                key=key, message_id=make_msgid(domain="paylinks.localhost")
-            )
-    except IntegrityError:
-        record = OutboundEmail.objects.get(key=key)
-    if record.status != status.PENDING:
-        if record.status == status.SENDING:
-            # A worker died (or is still busy) handing it to the mail server: it may
-            # well have gone out. Better one lost duplicate than a second copy.
-            OutboundEmail.objects.filter(pk=record.pk, status=status.SENDING).update(
-                status=status.UNKNOWN
-            )
-            log.error("email %s may have been sent by a worker that died: not sent again", key)
-        return
     for name, fields in _ONE_LINE.items():
         if (obj := context.get(name)) is not None:
             for field in fields:
@@ -83,16 +67,37 @@ def _send(
         reply_to=reply_to,
         attachments=attachments,
     )
-    message.extra_headers["Message-ID"] = record.message_id
     with get_connection() as connection:  # connects (and logs in) before the claim
-        claimed = OutboundEmail.objects.filter(pk=record.pk, status=status.PENDING).update(
-            status=status.SENDING,
-            recipients=", ".join(to),
-            subject=message.subject,
-            tries=record.tries + 1,
-        )
-        if not claimed:
-            return  # another run of the same task has it
+        try:  # the first run: the message is claimed by the INSERT of its row
+            with single_statement():
+                record = OutboundEmail.objects.create(
+                    key=key,
+                    message_id=make_msgid(domain="paylinks.localhost"),
+                    status=status.SENDING,
+                    recipients=", ".join(to),
+                    subject=message.subject,
+                    tries=1,
+                )
+        except IntegrityError:  # a run again: its row says what happened before
+            record = OutboundEmail.objects.get(key=key)
+            if record.status == status.SENDING:
+                # A worker died (or is still busy) handing it to the mail server: it may
+                # well have gone out. Better one lost duplicate than a second copy.
+                OutboundEmail.objects.filter(pk=record.pk, status=status.SENDING).update(
+                    status=status.UNKNOWN
+                )
+                log.error("email %s may have been sent by a worker that died: not sent again", key)
+            if record.status != status.PENDING:
+                return
+            claimed = OutboundEmail.objects.filter(pk=record.pk, status=status.PENDING).update(
+                status=status.SENDING,
+                recipients=", ".join(to),
+                subject=message.subject,
+                tries=record.tries + 1,
+            )
+            if not claimed:
+                return  # another run of the same task has it
+        message.extra_headers["Message-ID"] = record.message_id
         try:
             connection.send_messages([message])
         except OSError:
@@ -101,10 +106,6 @@ def _send(
         OutboundEmail.objects.filter(pk=record.pk).update(
             status=status.SENT, sent_at=timezone.now()
         )
-
-
-def _merchant_emails(merchant: Merchant) -> list[str]:
-    return list(merchant.users.filter(is_active=True).values_list("email", flat=True))
 
 
 def _retry_later(task_: Task, tries: int, error: OSError, **kwargs: object) -> None:
@@ -116,34 +117,33 @@ def _retry_later(task_: Task, tries: int, error: OSError, **kwargs: object) -> N
     task_.using(run_after=timezone.now() + delay).enqueue(tries=tries + 1, **kwargs)
 
 
-@task()
-def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int = 1) -> None:
-    """The customer's receipt (or pending/failed notice), or the merchant's confirmation."""
-    payment = (
-        Payment.objects.select_related("link", "merchant", "receipt").filter(pk=payment_id).first()
+def _merchant_emails(merchant: Merchant) -> list[str]:
+    """The merchant's active users' addresses, the owner (the first) first."""
+    return list(
+        merchant.users.filter(is_active=True).order_by("id").values_list("email", flat=True)
     )
-    if payment is None:
-        return
-    if getattr(payment, "receipt", None) is not None:
-        payment.receipt.merchant = payment.merchant  # the same row: not read again
+
+
+def _payment_email(payment: Payment, event: str, audience: str, users: list[str]) -> None:
+    """One message about ``payment``: the customer's receipt (or pending/failed notice),
+    or the merchant's confirmation (to ``users``, the merchant's addresses)."""
+    receipt = getattr(payment, "receipt", None)
     context = {
         "payment": payment,
         "link": payment.link,
         "merchant": payment.merchant,
-        "receipt": getattr(payment, "receipt", None),
+        "receipt": receipt,
         "link_url": settings.BASE_URL + payment.link.path,
         "receipt_url": settings.BASE_URL + reverse("checkout:confirmation", args=[payment.token]),
         "dashboard_url": settings.BASE_URL + reverse("links:detail", args=[payment.link.public_id]),
+        "audience": audience,
+        "event": event,
     }
     if audience == "customer":  # replies go to the business, and the business's to the payer
-        language, to = payment.payer_language, [payment.payer_email]
-        reply_to = merchant_reply_to(payment.merchant)
+        language, to, reply_to = payment.payer_language, [payment.payer_email], users[:1]
     else:
-        language, to = payment.merchant.locale, _merchant_emails(payment.merchant)
-        reply_to = [payment.payer_email]
-    context["audience"], context["event"] = audience, event
+        language, to, reply_to = payment.merchant.locale, users, [payment.payer_email]
     attachments = []
-    receipt = getattr(payment, "receipt", None)
     if audience == "customer" and receipt is not None:  # the receipt as a PDF
         from paylinks.receipts.pdf import receipt_pdf, receipt_pdf_filename
 
@@ -154,16 +154,53 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
                 "application/pdf",
             )
         )
+    _send(
+        key=f"payment:{payment.pk}:{event}:{audience}",
+        template=f"{audience}_{event}",
+        language=language,
+        to=to,
+        context=context,
+        reply_to=reply_to,
+        attachments=attachments,
+    )
+
+
+def _payment_with_receipt(payment_id: int) -> Payment | None:
+    payment = (
+        Payment.objects.select_related("link", "merchant", "receipt").filter(pk=payment_id).first()
+    )
+    if payment is not None and getattr(payment, "receipt", None) is not None:
+        payment.receipt.merchant = payment.merchant  # the same row: not read again
+    return payment
+
+
+@task()
+def send_payment_emails(*, payment_id: int, event: str, tries: int = 1) -> None:
+    """Both messages of a payment's event, the customer's then the merchant's, in one task
+    (one payment read, one read of the merchant's addresses). Each is sent once by its own
+    key: a run again after a failure sends only what did not go out."""
+    payment = _payment_with_receipt(payment_id)
+    if payment is None:
+        return
+    users = _merchant_emails(payment.merchant)
+    failed: OSError | None = None
+    for audience in ("customer", "merchant"):
+        try:
+            _payment_email(payment, event, audience, users)
+        except OSError as error:  # smtplib's errors: the server is down or refuses
+            failed = error  # the other message is still tried
+    if failed is not None:
+        _retry_later(send_payment_emails, tries, failed, payment_id=payment_id, event=event)
+
+
+@task()
+def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int = 1) -> None:
+    """One of a payment's messages (queued by earlier versions; see send_payment_emails)."""
+    payment = _payment_with_receipt(payment_id)
+    if payment is None:
+        return
     try:
-        _send(
-            key=f"payment:{payment_id}:{event}:{audience}",
-            template=f"{audience}_{event}",
-            language=language,
-            to=to,
-            context=context,
-            reply_to=reply_to,
-            attachments=attachments,
-        )
+        _payment_email(payment, event, audience, _merchant_emails(payment.merchant))
     except OSError as error:  # smtplib's errors are OSErrors: the server is down or refuses
         _retry_later(
             send_payment_email,
