@@ -78,7 +78,12 @@ def _document(
         pdf.set_font("helvetica", "B", 10)
         pdf.cell(50, 6, _t(label))
         pdf.set_font("helvetica", "", 10)
-        pdf.multi_cell(0, 6, _t(value), new_x="LMARGIN", new_y="NEXT")
+        text = _t(value)
+        if "\n" not in text and pdf.get_string_width(text) < pdf.epw - 50 - 2 * pdf.c_margin:
+            # One line: fpdf2's line breaking (most of a receipt's cost) is not needed.
+            pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 10)
     pdf.set_fill_color(238, 242, 246)
