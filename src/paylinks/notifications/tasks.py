@@ -75,7 +75,7 @@ def _send(
                     message_id=make_msgid(domain="paylinks.localhost"),
                     status=status.SENDING,
                     recipients=", ".join(to),
-                    subject=message.subject,
+                    subject=str(message.subject),
                     tries=1,
                 )
         except IntegrityError:  # a run again: its row says what happened before
