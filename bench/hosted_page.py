@@ -1,7 +1,7 @@
 """The hosted page and payments per second, A/B against a bare Django "hello" app.
 
     .venv/bin/python bench/hosted_page.py [--database-url postgres://…/paylinks_bench_ab]
-        [--rounds 5] [--seconds 5] [--clients 16] [--workers 2]
+        [--rounds 5] [--seconds 5] [--clients 16] [--workers 2] [--client wrk|python]
 
 Re-creates the PostgreSQL database, makes 16 merchants with a multi-use link each, starts
 the real server (`paylinks serve`: its own gunicorn configuration, with its task worker) and,
@@ -10,19 +10,51 @@ running server's gunicorn process, only the app and the port changed). Then, for
 rounds, in alternating order:
   hello      wrk on the hello app                     (the baseline)
   hosted     wrk on GET /l/<token>                    (the customer's payment page)
-  pay ×1     16 clients paying one multi-use link     (page, submit, confirmation)
-  pay ×16    16 clients paying 16 links of 16 merchants
+  pay ×1     16 customers paying one multi-use link
+  pay ×16    16 customers paying 16 links of 16 merchants (customer i on link i % 16)
 and prints the medians: the hosted page's req/s as a ratio to hello's (median of the
-rounds' ratios), complete payments per second (receipts booked, counted in the database),
-and the RSS of the web workers and the task worker. The last line has the figures the
-issue's floors are about. `wrk` is installed from Debian if missing (as root).
+rounds' ratios), complete payments per second and what each payment cost in CPU, and the
+RSS of the web workers and the task worker. The last line has the figures the issue's
+floors are about. `wrk` is installed from Debian if missing (as root).
+
+Payments are driven by wrk too, with bench/pay.lua, one wrk thread per customer (-t16
+-c16): ~0.5 ms of the load generator's CPU per payment where the threaded urllib client
+(``--client python``, kept for comparison) takes ~2.5 ms, from the same cores as the
+server. Each customer, as a new visitor each time: GET the hosted
+page (its CSRF token and checkout, the csrftoken cookie), POST the card (a different
+good number each time) as JSON to /sandbox/v1/tokens, POST the form with the token id,
+follow the 302 to the confirmation. A step that goes wrong is counted as an error and
+reported. Payments per second are the receipts the database booked during the step
+(counted once the task queue has drained, so a payment posted before the end is in)
+divided by the time the customers paid; the receipts are checked against what the
+customers saw (paid, or posted and unanswered when wrk stopped).
+
+CPU per payment: for each pay step, the CPU time (utime + stime in /proc/<pid>/stat,
+sampled every half second so that a process that ends keeps what it used) from the
+start of the step until the task queue (django_tasks_db's ready and running tasks) is
+back to what it was before, divided by the receipts booked:
+  web       the gunicorn web workers (the page, the token, the POST, the confirmation)
+  tasks     the task worker: the emails, the fee (the step's backlog of queued tasks is
+            drained before the next step starts, so it is not another step's cost)
+  postgres  PostgreSQL's backends for this database and its own processes (checkpointer,
+            WAL writer…), not other databases' backends: on a shared machine other
+            engineers' tests use the same server; "all processes" counts those too,
+            and backends that exited
+  client    the load generator (wrk's, from the rusage of the bench's waited children;
+            the Python client's threads' own CPU time)
+The backlog is the number of tasks queued and not yet done when the customers stopped,
+and the drain how long the task worker then took to finish them; "with the drain" is the
+payments per second over the paying and the drain together, what the whole server keeps
+up with (the tasks of a payment are done later, not spared).
 Benchmarks are not tests: nothing here passes or fails.
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +64,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,6 +80,7 @@ from common import (  # noqa: E402
     recreate_database,
     rss_mb,
     serve,
+    server_url,
     stop,
     wait_up,
 )
@@ -84,14 +118,14 @@ def tokenize(client: Client, base: str) -> str:
 
 def pay_once(client: Client, url: str) -> bool:
     """One customer paying by card through the HTTP pages, as a browser does: GET the hosted
-    page, POST its form, land on the confirmation. The one place to adapt when paying
-    changes (fields, a hand-off to the processor's own fields…)."""
+    page, POST its form, land on the confirmation. With bench/pay.lua, the places to adapt
+    when paying changes (fields, a hand-off to the processor's own fields…)."""
     page = client.get(url)
     checkout = re.search(r'name="checkout" value="([^"]+)"', page)
     token = tokenize(client, url.split("/l/")[0])
     data = {**CARD_FORM, "payment_token": token, "checkout": checkout.group(1) if checkout else ""}
     status, body = client.post_form(url, data, page=page)
-    return status == 200 and "csrfmiddlewaretoken" not in body
+    return status == 200 and 'name="checkout"' not in body  # not the form again
 
 
 def ensure_wrk() -> str:
@@ -150,32 +184,282 @@ class Hello:
         return "/".join(f"{rss_mb(p):.0f}" for p in children(self.proc.pid)) + " MB"
 
 
-def payments_per_second(
-    urls: list[str], seconds: float, clients: int, receipts: Callable[[], int]
-) -> float:
-    """``clients`` customers paying for ``seconds``, client i on ``urls[i % len(urls)]``."""
-    before = receipts()
+@dataclass
+class Flows:
+    """What the customers saw: payments the server took (a redirect to their
+    confirmation), payments posted and never answered (the run ended first: the server
+    may still book them), errors, and the load generator's CPU seconds."""
+
+    paid: int
+    unanswered: int
+    errors: int
+    client_cpu: float
+    last_error: str = ""
+
+
+def python_payments(urls: list[str], seconds: float, clients: int) -> Flows:
+    """``clients`` threads paying with urllib for ``seconds``, client i on
+    ``urls[i % len(urls)]``; a customer stops at its first exception."""
     deadline = time.monotonic() + seconds
-    errors: list[BaseException] = []
+    lock = threading.Lock()
+    flows = Flows(paid=0, unanswered=0, errors=0, client_cpu=0.0)
 
     def customer(i: int) -> None:
         url = urls[i % len(urls)]
+        paid = errors = 0
+        error = ""
         try:
             while time.monotonic() < deadline:
-                pay_once(Client(), url)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+                if pay_once(Client(), url):
+                    paid += 1
+                else:
+                    errors, error = errors + 1, "not on the confirmation page"
+        except Exception as e:  # noqa: BLE001 - reported by the step
+            errors, error = errors + 1, repr(e)
+        with lock:
+            flows.paid += paid
+            flows.errors += errors
+            flows.unanswered += errors  # an exception may have come after the POST
+            flows.client_cpu += time.thread_time()
+            flows.last_error = error or flows.last_error
 
-    started = time.monotonic()
     threads = [threading.Thread(target=customer, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    if errors:
-        print(f"  ({len(errors)} customers stopped on an error: {errors[0]!r})")
-    return (receipts() - before) / elapsed
+    return flows
+
+
+def wrk_payments(
+    binary: str, base: str, paths: list[str], seconds: float, clients: int, run: int
+) -> Flows:
+    """wrk with bench/pay.lua: ``clients`` customers (one per wrk thread), customer i on
+    ``paths[i % len(paths)]``; ``run`` makes this step's card numbers its own."""
+    argv = [binary, f"-t{clients}", f"-c{clients}", f"-d{max(1, round(seconds))}s"]
+    argv += ["--timeout", "60s", "-s", str(BENCH / "pay.lua"), base, "--", str(run), *paths]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = re.search(r"^pay\.lua (completed=.*)$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"wrk with bench/pay.lua:\n{out}")
+    counts = {k: int(v) for k, _sep, v in (pair.partition("=") for pair in found[1].split())}
+    # Socket errors (wrk then reconnects and sends the step again); "status" (≥ 400)
+    # is already counted by the script's steps.
+    socket = sum(counts[f"socket_{e}"] for e in ("connect", "read", "write", "timeout"))
+    error = re.search(r"^pay\.lua last_error=(.*)$", out, re.MULTILINE)
+    return Flows(
+        paid=counts["paid"],
+        unanswered=counts["inflight"],
+        errors=counts["errors"] + socket,
+        client_cpu=after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        last_error=(error[1] if error else "") + (f" ({socket} socket errors)" if socket else ""),
+    )
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A backend's title: "postgres: [cluster: ]user database host(port)|[local] activity".
+PG_BACKEND = re.compile(r"postgres: (?:[^:]+: )?\S+ (\S+) (?:\S*\(\d+\)|\[local\])")
+PG_AUTOVACUUM = re.compile(r"autovacuum worker (\S+)")
+
+
+def proc_stat(pid: int) -> tuple[str, int, float, float] | None:
+    """(comm, ppid, CPU seconds used, CPU seconds of its waited-for children)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    head, _sep, tail = text.rpartition(")")
+    fields = tail.split()  # fields[0] is stat(5)'s field 3, the state
+    utime, stime, cutime, cstime = (int(f) / CLOCK_TICKS for f in fields[11:15])
+    return head.partition("(")[2], int(fields[1]), utime + stime, cutime + cstime
+
+
+def pg_database(pid: int) -> str | None:
+    """The database a PostgreSQL process works for; None for the server's own processes
+    (and a backend too new to have its title yet)."""
+    title = " ".join(cmdline(pid))
+    found = PG_BACKEND.match(title) or PG_AUTOVACUUM.search(title)
+    return found[1] if found else None
+
+
+class CpuMeter:
+    """CPU seconds used while entered by the server's web workers, its task workers, and
+    PostgreSQL (``database``'s backends and the server's own processes), sampled every
+    ``interval`` so that a process that ends (a backend whose connection was recycled)
+    keeps what it used until its last sample; a process that starts counts from zero.
+    Also all PostgreSQL processes, exactly, from the two ends: the live ones and what the
+    postmaster reaped."""
+
+    def __init__(self, server: Server, database: str, interval: float = 0.5) -> None:
+        self.fixed = {pid: "web" for pid in server.web_workers()}
+        self.fixed.update({pid: "tasks" for pid in server.task_workers()})
+        self.database, self.interval = database, interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.group: dict[int, str | None] = {}
+        self.postgres_all = [0.0, 0.0]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _scan(self) -> float:
+        """Notes the CPU time of every process measured; returns all PostgreSQL's."""
+        postgres: dict[int, tuple[int, float, float]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            group = self.fixed.get(pid)
+            if group is None and pid not in self.group:
+                try:
+                    comm = Path(f"/proc/{pid}/comm").read_text()
+                except OSError:
+                    continue
+                if not comm.startswith("postgres"):
+                    continue
+            stat = proc_stat(pid)
+            if stat is None:
+                continue
+            comm, ppid, used, reaped = stat
+            if group is None:
+                if not comm.startswith("postgres"):
+                    continue  # a pid reused by something else
+                postgres[pid] = (ppid, used, reaped)
+                database = pg_database(pid)
+                group = "postgres" if database in (None, self.database) else None
+            self.group[pid] = group
+            self.last[pid] = used
+        reaped = sum(r for ppid, _used, r in postgres.values() if ppid not in postgres)
+        return sum(used for _ppid, used, _r in postgres.values()) + reaped
+
+    def __enter__(self) -> "CpuMeter":
+        self.postgres_all[0] = self._scan()
+        self.first = dict(self.last)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._scan()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.postgres_all[1] = self._scan()
+
+    def seconds(self) -> dict[str, float]:
+        """CPU seconds per group, and "postgres all"."""
+        used = {"web": 0.0, "tasks": 0.0, "postgres": 0.0}
+        for pid, last in self.last.items():
+            group = self.group.get(pid)
+            if group is not None:
+                used[group] += last - self.first.get(pid, 0.0)
+        used["postgres all"] = self.postgres_all[1] - self.postgres_all[0]
+        return used
+
+
+GROUPS = ("web", "tasks", "postgres", "client")
+
+
+@dataclass
+class PayStep:
+    """A pay step's outcome: payments per second, and per payment the CPU milliseconds
+    of each of GROUPS, their "total" and "postgres all"."""
+
+    rate: float
+    payments: int
+    elapsed: float  # seconds of paying
+    flows: Flows
+    cpu_ms: dict[str, float]
+    backlog: int
+    drain: float | None  # seconds; None: not drained within the timeout
+
+    @property
+    def sustained(self) -> float:
+        """Payments per second counting the drain: what the server keeps up with."""
+        return self.payments / (self.elapsed + self.drain) if self.drain is not None else 0.0
+
+    def describe(self, name: str) -> str:
+        f = self.flows
+        text = (
+            f"  {name}: {self.payments} payments (customers saw {f.paid} paid, "
+            f"{f.unanswered} unanswered, {f.errors} errors); CPU ms per payment: "
+            + ", ".join(f"{g} {self.cpu_ms[g]:.1f}" for g in (*GROUPS, "total"))
+            + f" (postgres all processes {self.cpu_ms['postgres all']:.1f}); backlog "
+            f"{self.backlog} tasks, "
+            + (
+                f"drained in {self.drain:.1f} s ({self.sustained:.1f} payments/s with it)"
+                if self.drain is not None
+                else "NOT drained"
+            )
+        )
+        if not f.paid <= self.payments <= f.paid + f.unanswered:
+            text += f"\n  {name}: the receipts booked do not match the payments the customers saw"
+        if f.errors:
+            text += f"\n  {name}: {f.errors} errors, the last: {f.last_error}"
+        return text
+
+
+class Queue:
+    """django_tasks_db's queue, as this process sees it through its own connection."""
+
+    def __init__(self) -> None:
+        from django_tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        self.model, self.status = DBTaskResult, TaskResultStatus
+
+    def waiting(self) -> int:
+        """Tasks ready (due or not) or running."""
+        statuses = [self.status.READY, self.status.RUNNING]
+        return self.model.objects.filter(status__in=statuses).count()
+
+    def due(self) -> int:
+        """Tasks ready and due, or running."""
+        return self.model.objects.ready().count() + self.model.objects.running().count()
+
+    @staticmethod
+    def wait(done: Callable[[], bool], timeout: float = 120) -> float | None:
+        """Seconds until ``done()``, polled every 0.1 s; None after ``timeout``."""
+        started = time.monotonic()
+        while not done():
+            if time.monotonic() - started > timeout:
+                return None
+            time.sleep(0.1)
+        return time.monotonic() - started
+
+
+def pay_step(
+    server: Server,
+    database: str,
+    pay: Callable[[], Flows],
+    receipts: Callable[[], int],
+    queue: Queue,
+) -> PayStep:
+    """``pay()``, then the task queue drained: payments per second, and CPU per payment
+    from the start of paying to the end of the drain."""
+    before, waiting = receipts(), queue.waiting()
+    with CpuMeter(server, database) as meter:
+        started = time.monotonic()
+        flows = pay()
+        elapsed = time.monotonic() - started
+        backlog = queue.waiting() - waiting
+        drain = queue.wait(lambda: queue.waiting() <= waiting)
+    payments = receipts() - before
+    cpu = meter.seconds()
+    cpu["client"] = flows.client_cpu
+    cpu["total"] = sum(cpu[g] for g in GROUPS)
+    per = 1000 / payments if payments else float("nan")
+    return PayStep(
+        rate=payments / elapsed,
+        payments=payments,
+        elapsed=elapsed,
+        flows=flows,
+        cpu_ms={name: seconds * per for name, seconds in cpu.items()},
+        backlog=backlog,
+        drain=drain,
+    )
 
 
 def make_links(count: int) -> list[str]:
@@ -216,6 +500,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="web workers (serve's default)")
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "python"),
+        default="wrk",
+        help="what pays: wrk with bench/pay.lua, or the threaded Python client",
+    )
     args = parser.parse_args()
 
     binary = ensure_wrk()
@@ -233,28 +523,42 @@ def main() -> int:
         connection.close()
         return count
 
+    database, queue, runs = server_url(args.database_url)[1], Queue(), itertools.count()
     print(
-        f"A/B on {connection.vendor}: {args.workers} web workers, {args.clients} clients, "
+        f"A/B on {connection.vendor}: {args.workers} web workers, {args.clients} clients "
+        f"({'wrk with bench/pay.lua' if args.client == 'wrk' else 'Python'} for payments), "
         f"{args.rounds} rounds of {args.seconds:.0f} s each"
     )
     figures: dict[str, list[float]] = {"hello": [], "hosted": [], "pay1": [], "pay16": []}
+    pay_steps: dict[str, list[PayStep]] = {"pay1": [], "pay16": []}
     with serve(args.database_url, workers=args.workers, task_worker=True) as server:
         hello = Hello(server)
+        # The signups' tasks and the periodic ones the worker queues as it starts.
+        queue.wait(lambda: queue.due() == 0)
+        connection.close()
+
+        def paying(name: str, link_paths: list[str]) -> Callable[[], float]:
+            def pay() -> Flows:
+                if args.client == "python":
+                    urls = [server.base + p for p in link_paths]
+                    return python_payments(urls, args.seconds, args.clients)
+                return wrk_payments(
+                    binary, server.base, link_paths, args.seconds, args.clients, next(runs)
+                )
+
+            def step() -> float:
+                pay_steps[name].append(pay_step(server, database, pay, receipts, queue))
+                return pay_steps[name][-1].rate
+
+            return step
+
         try:
             hosted_url = server.base + paths[0]
             steps: list[tuple[str, Callable[[], float]]] = [
                 ("hello", lambda: wrk(binary, hello.base + "/", args.seconds, args.clients)),
                 ("hosted", lambda: wrk(binary, hosted_url, args.seconds, args.clients)),
-                (
-                    "pay1",
-                    lambda: payments_per_second([hosted_url], args.seconds, args.clients, receipts),
-                ),
-                (
-                    "pay16",
-                    lambda: payments_per_second(
-                        [server.base + p for p in paths], args.seconds, args.clients, receipts
-                    ),
-                ),
+                ("pay1", paying("pay1", paths[:1])),
+                ("pay16", paying("pay16", paths)),
             ]
             for r in range(args.rounds):
                 order = steps if r % 2 == 0 else list(reversed(steps))
@@ -263,11 +567,26 @@ def main() -> int:
                     figures[name].append(run())
                     line.append(f"{name} {figures[name][-1]:.1f}/s")
                 print(f"round {r + 1}: " + ", ".join(line), flush=True)
+                for name, _run in order:
+                    if name in pay_steps:
+                        print(pay_steps[name][-1].describe(name), flush=True)
             web_rss, hello_rss = server.rss(), hello.rss()
         finally:
             stop(hello.proc)
     ratios = [h / b for h, b in zip(figures["hosted"], figures["hello"], strict=True)]
     med = {name: statistics.median(values) for name, values in figures.items()}
+    for name, done in pay_steps.items():
+        cpu = {k: statistics.median(s.cpu_ms[k] for s in done) for k in done[0].cpu_ms}
+        drains = [s.drain for s in done if s.drain is not None]
+        print(
+            f"{name}: CPU ms per payment (median of {len(done)} rounds): "
+            + ", ".join(f"{g} {cpu[g]:.1f}" for g in (*GROUPS, "total"))
+            + f" (postgres all processes {cpu['postgres all']:.1f}); backlog "
+            f"{statistics.median(s.backlog for s in done):.0f} tasks, drained in "
+            + (f"{statistics.median(drains):.1f} s" if drains else "-")
+            + (f" ({len(done) - len(drains)} not drained)" if len(drains) < len(done) else "")
+            + f"; {statistics.median(s.sustained for s in done):.1f} payments/s with the drain"
+        )
     print(f"hello app: {med['hello']:.0f} req/s, RSS {hello_rss}")
     print(f"paylinks: hosted page {med['hosted']:.0f} req/s; {web_rss}")
     print(
