@@ -205,6 +205,23 @@ def test_the_prepared_payment_lookup_gives_what_the_orm_gives(db, multi_link):
         payment_by_token(token="no-such-token")
 
 
+def test_the_emails_prepared_payment_lookup_gives_what_the_orm_gives(db, multi_link):
+    from pay import pay_card
+    from paylinks.checkout.pages import row_state
+    from paylinks.checkout.selectors import payment_with_receipt
+
+    pk = Payment.objects.get(attempt=pay_card(multi_link)).pk
+    orm = Payment.objects.select_related("link__merchant", "receipt").get(pk=pk)
+    orm.merchant = orm.receipt.merchant = orm.link.merchant
+    with CaptureQueriesContext(connection) as captured:
+        payment = payment_with_receipt(pk=pk)
+        assert payment is not None
+        names = (payment.merchant.business_name, payment.receipt.merchant.business_name)
+    assert len(captured.captured_queries) == 1 and names == (orm.merchant.business_name,) * 2
+    assert row_state(payment) == row_state(orm)
+    assert payment_with_receipt(pk=pk + 1000) is None
+
+
 def test_the_pages_csrf_token_is_djangos_own_drawn_in_one_go(rf):
     from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
 

@@ -33,6 +33,24 @@ def payment_by_token(*, token: str) -> Payment:
     return payment
 
 
+# Each payment's emails start here (the task worker): compiled once as well.
+_WITH_RECEIPT = PreparedGet(
+    lambda pk: Payment.objects.select_related("link__merchant", "receipt").filter(pk=pk),
+    marks=(INT_MARK,),
+)
+
+
+def payment_with_receipt(*, pk: int) -> Payment | None:
+    """A payment with its link, merchant and receipt (None if there is no such payment)."""
+    payment = _WITH_RECEIPT.first(pk)
+    if payment is not None:
+        payment.merchant = payment.link.merchant  # the same row: read once, through the link
+        receipt = getattr(payment, "receipt", None)
+        if receipt is not None:
+            receipt.merchant = payment.merchant
+    return payment
+
+
 def payment_refunds_for_customer(*, payment: Payment) -> list:
     """The payment's refunds for its confirmation page, oldest first; none asked for (no
     statement) when nothing is refunded or pending, the common case."""

@@ -19,6 +19,7 @@ from django_tasks import task
 from django_tasks.base import Task, TaskContext
 
 from paylinks.checkout.models import Payment
+from paylinks.checkout.selectors import payment_with_receipt
 from paylinks.core.db import single_statement
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
@@ -165,21 +166,12 @@ def _payment_email(payment: Payment, event: str, audience: str, users: list[str]
     )
 
 
-def _payment_with_receipt(payment_id: int) -> Payment | None:
-    payment = (
-        Payment.objects.select_related("link", "merchant", "receipt").filter(pk=payment_id).first()
-    )
-    if payment is not None and getattr(payment, "receipt", None) is not None:
-        payment.receipt.merchant = payment.merchant  # the same row: not read again
-    return payment
-
-
 @task()
 def send_payment_emails(*, payment_id: int, event: str, tries: int = 1) -> None:
     """Both messages of a payment's event, the customer's then the merchant's, in one task
     (one payment read, one read of the merchant's addresses). Each is sent once by its own
     key: a run again after a failure sends only what did not go out."""
-    payment = _payment_with_receipt(payment_id)
+    payment = payment_with_receipt(pk=payment_id)
     if payment is None:
         return
     users = _merchant_emails(payment.merchant)
@@ -196,7 +188,7 @@ def send_payment_emails(*, payment_id: int, event: str, tries: int = 1) -> None:
 @task()
 def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int = 1) -> None:
     """One of a payment's messages (queued by earlier versions; see send_payment_emails)."""
-    payment = _payment_with_receipt(payment_id)
+    payment = payment_with_receipt(pk=payment_id)
     if payment is None:
         return
     try:
