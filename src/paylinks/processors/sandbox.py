@@ -199,6 +199,9 @@ class SandboxProcessor:
         # Tokens this client has read: ``prepare`` after ``describe`` (one payment, one
         # client) does not read the same token again. A token never changes.
         self._tokens: dict[str, SandboxToken] = {}
+        # Intents this client has just made: ``confirm`` after ``prepare`` (one payment,
+        # one client) knows the intent it confirms without reading it again.
+        self._prepared: dict[str, SandboxCharge] = {}
 
     def _token(self, token: str) -> SandboxToken:
         found = self._tokens.get(token) or SandboxToken.objects.filter(token=token).first()
@@ -236,6 +239,7 @@ class SandboxProcessor:
                     currency=currency,
                     status="requires_confirmation",
                 )
+            self._prepared[charge.reference] = charge
         except IntegrityError:  # the same key again (or at the same time), or a token used twice
             again = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
             if again is None:
@@ -244,7 +248,9 @@ class SandboxProcessor:
         return _result(charge)
 
     def confirm(self, *, reference: str, idempotency_key: str) -> ChargeResult:
-        charge = SandboxCharge.objects.select_related("token").get(reference=reference)
+        charge = self._prepared.pop(reference, None)
+        if charge is None:  # confirmed by another client than the one that prepared it
+            charge = SandboxCharge.objects.select_related("token").get(reference=reference)
         if charge.status != "requires_confirmation":
             return _result(charge)
         outcome = charge.token.outcome if charge.token else ""
