@@ -1,5 +1,6 @@
-"""Sending email, one message per task: a message that fails (the mail server is down)
-is tried again later with a growing delay, without sending the others twice.
+"""Sending email: one message per task, except a payment's two (the customer's and the
+merchant's), sent by one task. A message that fails (the mail server is down) is tried
+again later with a growing delay, without sending the others twice.
 
 Each message has a key and an ``OutboundEmail`` row: a task that runs again (its worker
 died mid-task and the queue handed it out again) finds the message sent, or being sent,
@@ -93,7 +94,7 @@ def _send(
             claimed = OutboundEmail.objects.filter(pk=record.pk, status=status.PENDING).update(
                 status=status.SENDING,
                 recipients=", ".join(to),
-                subject=message.subject,
+                subject=str(message.subject),
                 tries=record.tries + 1,
             )
             if not claimed:
