@@ -323,3 +323,22 @@ def test_payment_page_scripts_and_headers(client, db, processor, request):
     assert problems(html + '<script src="https://cdn.example/x.js"></script>', dict(r.headers))
     assert problems(html, {k: v for k, v in r.headers.items() if k != "Cache-Control"})
     assert set(SCRIPTS) >= {"/static/paylinks/checkout.js"}
+
+
+def test_a_dashboard_action_is_audited_as_its_user_from_their_address(logged_in, user, multi_link):
+    """The audit log's actor is the logged-in user and the client's address, looked up only
+    when something is recorded (most requests record nothing)."""
+    from django.urls import reverse
+
+    from paylinks.merchants.models import AuditEvent
+
+    r = logged_in.post(
+        reverse("links:deactivate", args=[multi_link.public_id]), REMOTE_ADDR="203.0.113.9"
+    )
+    assert r.status_code == 302
+    event = AuditEvent.objects.filter(action="link_deactivated").get()
+    assert (event.actor, event.ip, event.target) == (
+        user.email,
+        "203.0.113.9",
+        multi_link.public_id,
+    )

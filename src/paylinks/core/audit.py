@@ -17,11 +17,18 @@ class Actor:
     ip: str | None = None
 
 
-_current: ContextVar[Actor | None] = ContextVar("paylinks_actor", default=None)
+# An Actor, or (for a web request) how to tell it: most requests record nothing, so the
+# logged-in user is looked up only when something is recorded.
+_current: ContextVar["Actor | Callable[[], Actor] | None"] = ContextVar(
+    "paylinks_actor", default=None
+)
 
 
 def current_actor() -> Actor:
-    return _current.get() or Actor("system")
+    actor = _current.get()
+    if callable(actor):
+        return actor()
+    return actor or Actor("system")
 
 
 @contextmanager
@@ -38,7 +45,13 @@ class AuditActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        who = user.email if user is not None and user.is_authenticated else "anonymous"
-        with acting_as(Actor(who, client_ip(request))):
+        def actor() -> Actor:
+            user = getattr(request, "user", None)
+            who = user.email if user is not None and user.is_authenticated else "anonymous"
+            return Actor(who, client_ip(request))
+
+        token = _current.set(actor)
+        try:
             return self.get_response(request)
+        finally:
+            _current.reset(token)

@@ -1,6 +1,9 @@
 from collections.abc import Callable
 
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 
 def csp_with(
@@ -64,3 +67,18 @@ class SecurityHeadersMiddleware:
             # make browsers send "Origin: null" with the form, and fail its CSRF check.)
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's, with the message storage made only when something uses it: the hosted
+    page, the API and the customer's pages never do, and making it (a cookie signer, the
+    session's storage) cost every request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        stored = getattr(request, "_messages", None)
+        if isinstance(stored, SimpleLazyObject) and stored._wrapped is empty:  # type: ignore[attr-defined]
+            return response  # never used: nothing to store
+        return super().process_response(request, response)
