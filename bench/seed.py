@@ -35,9 +35,10 @@ STEPS = [
         "merchants",
         """
         INSERT INTO merchants_merchant
-            (public_id, business_name, locale, currency, last_receipt_number, created_at)
+            (public_id, business_name, locale, currency, last_receipt_number,
+             last_refund_receipt_number, accent_color, logo_version, created_at)
         SELECT 'mer_seed' || g, 'Shop ' || g, CASE WHEN g %% 3 = 0 THEN 'fr' ELSE 'en' END,
-               'CAD', 0, now() - interval '2 years'
+               'CAD', 0, 0, '', '', now() - interval '2 years'
         FROM generate_series(1, %(others)s) g
         """,
     ),
@@ -83,14 +84,15 @@ STEPS = [
              payer_email, payer_language, amount, currency, processor, processor_ref,
              client_ip, card_fingerprint, created_at, completed_at, method, card_brand,
              card_last4, card_exp_month, card_exp_year, bank_last4, delivery_line1,
-             delivery_city, delivery_region, delivery_postal_code, delivery_country)
+             delivery_city, delivery_region, delivery_postal_code, delivery_country,
+             reservation)
         SELECT 'att_seed' || l.id || '_' || k, l.id, l.merchant_id,
                CASE WHEN k = 0 THEN 'failed' ELSE 'succeeded' END,
                CASE WHEN k = 0 THEN 'card_declined' ELSE '' END,
                'Payer ' || k, 'payer' || k || '@example.com', 'en', l.amount, 'CAD',
                'sandbox', 'sbx_seed' || l.id || '_' || k, '127.0.0.1', md5(k::text),
                l.created_at + k * interval '1 second', l.created_at + k * interval '1 second',
-               'card', 'Visa', '4242', 12, 2031, '', '', '', '', '', ''
+               'card', 'Visa', '4242', 12, 2031, '', '', '', '', '', '', ''
         FROM links_paymentlink l, generate_series(0, l.payments_count) k
         """,
     ),
@@ -102,11 +104,13 @@ STEPS = [
              amount, currency, payer_name, payer_email, payer_language, delivery_status,
              delivered_at, processor_ref, created_at, settled_at, method, card_brand,
              card_last4, card_exp_month, card_exp_year, bank_last4, delivery_line1,
-             delivery_city, delivery_region, delivery_postal_code, delivery_country)
+             delivery_city, delivery_region, delivery_postal_code, delivery_country,
+             amount_refunded, fee)
         SELECT 'pay_seed' || a.id, md5('pay' || a.id) || md5('p2' || a.id), a.link_id,
                a.merchant_id, a.id, 'succeeded', '', a.amount, 'CAD', a.payer_name,
                a.payer_email, 'en', '', NULL, a.processor_ref, a.created_at, a.created_at,
-               'card', 'Visa', '4242', 12, 2031, '', '', '', '', '', ''
+               'card', 'Visa', '4242', 12, 2031, '', '', '', '', '', '',
+               0, (a.amount * 29 + 500) / 1000 + 30
         FROM checkout_attempt a WHERE a.outcome = 'succeeded'
         """,
     ),
