@@ -222,6 +222,27 @@ def test_the_emails_prepared_payment_lookup_gives_what_the_orm_gives(db, multi_l
     assert payment_with_receipt(pk=pk + 1000) is None
 
 
+def test_the_prepared_endpoints_lookup_gives_what_the_orm_gives(db, merchant):
+    from paylinks.webhooks.models import WebhookEndpoint
+    from paylinks.webhooks.services import _ENDPOINTS, endpoint_create
+
+    assert _ENDPOINTS.all(merchant.pk) == []
+    endpoint_create(merchant=merchant, url="http://127.0.0.1:9/a", enabled_events=["*"])
+    endpoint_create(
+        merchant=merchant, url="http://127.0.0.1:9/b", enabled_events=["payment.succeeded"]
+    )
+    orm = list(
+        WebhookEndpoint.objects.filter(merchant=merchant, is_active=True).values_list(
+            "pk", "enabled_events"
+        )
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = _ENDPOINTS.all(merchant.pk)
+    assert len(captured.captured_queries) == 1
+    assert found == orm and [events for _pk, events in found] == [["payment.succeeded"], ["*"]]
+    assert _ENDPOINTS.all(merchant.pk + 1000) == []
+
+
 def test_the_pages_csrf_token_is_djangos_own_drawn_in_one_go(rf):
     from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
 

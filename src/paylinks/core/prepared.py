@@ -1,4 +1,4 @@
-"""The hottest lookup, compiled once.
+"""The hottest lookups, compiled once.
 
 Django compiles a queryset to SQL on every evaluation; for the hosted page's lookup of a
 link by its token, with its merchant and payments account (three tables, ~50 columns),
@@ -28,7 +28,9 @@ _MARK = TEXT_MARK = "\x00paylinks-prepared\x00"
 INT_MARK = -(2**62) - 7305
 
 
-class _Compiled:
+class _CompiledSql:
+    """A queryset's SQL, with where each of the values it was made with goes."""
+
     def __init__(self, queryset: QuerySet[Any], marks: tuple[Any, ...]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = compiler.as_sql()
@@ -38,6 +40,35 @@ class _Compiled:
         # Django orders a filter's conditions its own way: where each value goes.
         self.order = [marks.index(p) for p in params]
         self.compiler = compiler
+        self.converters = compiler.get_converters(
+            [s[0] for s in compiler.select[: compiler.col_count]]
+        )
+
+    def run(self, db: str, values: tuple[Any, ...], size: int | None) -> list[Any]:
+        connection = connections[db]
+        # On PostgreSQL, prepared by the server too: planned once per connection.
+        cursor = getattr(connection, "prepared_cursor", connection.cursor)()
+        with cursor:
+            cursor.execute(self.sql, [values[i] for i in self.order])
+            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        return rows
+
+
+def _kept(db: str, owner: object, make: Callable[[], Any]) -> Any:
+    """What ``make`` compiles, kept with the connection (compiled again on a new one)."""
+    kept = connections[db].__dict__.setdefault("_paylinks_prepared", {})
+    found = kept.get(id(owner))
+    if found is None:
+        found = kept[id(owner)] = make()
+    return found
+
+
+class _Compiled(_CompiledSql):
+    def __init__(self, queryset: QuerySet[Any], marks: tuple[Any, ...]) -> None:
+        super().__init__(queryset, marks)
+        compiler = self.compiler
         klass_info = compiler.klass_info
         assert klass_info is not None
         select = compiler.select
@@ -46,7 +77,6 @@ class _Compiled:
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [s[0].target.attname for s in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, queryset.db)
-        self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
 
 
 class PreparedGet(Generic[M]):
@@ -58,13 +88,10 @@ class PreparedGet(Generic[M]):
         self.db = make(*marks).db
 
     def _compiled(self) -> _Compiled:
-        connection = connections[self.db]
-        kept = connection.__dict__.setdefault("_paylinks_prepared", {})
-        compiled = kept.get(id(self))
-        if compiled is None:
-            # No ORDER BY (a model's default ordering): one row, as QuerySet.get() does.
-            compiled = kept[id(self)] = _Compiled(self.make(*self.marks).order_by(), self.marks)
-        return compiled
+        # No ORDER BY (a model's default ordering): one row, as QuerySet.get() does.
+        return _kept(
+            self.db, self, lambda: _Compiled(self.make(*self.marks).order_by(), self.marks)
+        )
 
     def first(self, *values: Any) -> M | None:
         """The row, or None (``.first()`` of a unique lookup)."""
@@ -75,18 +102,11 @@ class PreparedGet(Generic[M]):
 
     def get(self, *values: Any) -> M:
         compiled = self._compiled()
-        connection = connections[self.db]
-        # On PostgreSQL, prepared by the server too: planned once per connection.
-        cursor = getattr(connection, "prepared_cursor", connection.cursor)()
-        with cursor:
-            cursor.execute(compiled.sql, [values[i] for i in compiled.order])
-            rows = cursor.fetchmany(2)
+        rows = compiled.run(self.db, values, 2)
         if not rows:
             raise compiled.model.DoesNotExist(f"{compiled.model.__name__} matching query")
         if len(rows) > 1:
             raise compiled.model.MultipleObjectsReturned(f"more than one {compiled.model}")
-        if compiled.converters:
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         row = rows[0]
         obj = compiled.model.from_db(
             self.db, compiled.init_list, row[compiled.start : compiled.end]
@@ -94,3 +114,16 @@ class PreparedGet(Generic[M]):
         for populator in compiled.populators:
             populator.populate(row, obj)
         return obj
+
+
+class PreparedValues:
+    """``list(make(*values))`` for a ``values_list()`` queryset (every row, as tuples),
+    compiled once per connection; ``marks`` as for PreparedGet."""
+
+    def __init__(self, make: Callable[..., QuerySet[Any]], marks: tuple[Any, ...]) -> None:
+        self.make, self.marks = make, marks
+        self.db = make(*marks).db
+
+    def all(self, *values: Any) -> list[tuple[Any, ...]]:
+        compiled = _kept(self.db, self, lambda: _CompiledSql(self.make(*self.marks), self.marks))
+        return [tuple(row) for row in compiled.run(self.db, values, None)]
