@@ -34,8 +34,9 @@ sampled every half second so that a process that ends keeps what it used) from t
 start of the step until the task queue (django_tasks_db's ready and running tasks) is
 back to what it was before, divided by the receipts booked:
   web       the gunicorn web workers (the page, the token, the POST, the confirmation)
-  tasks     the task worker: the emails, the fee (the step's backlog of queued tasks is
-            drained before the next step starts, so it is not another step's cost)
+  tasks     the task worker: each payment's emails, one task (the sandbox answers with
+            its fee; only Stripe's is asked by a task); the step's backlog of queued
+            tasks is drained before the next step starts, so it is not another step's cost
   postgres  PostgreSQL's backends for this database and its own processes (checkpointer,
             WAL writer…), not other databases' backends: on a shared machine other
             engineers' tests use the same server; "all processes" counts those too,
