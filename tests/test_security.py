@@ -57,6 +57,24 @@ def test_csrf_is_enforced(db, multi_link):
     assert r.status_code == 403
 
 
+def test_a_forms_csrf_token_is_fresh_on_every_page_and_accepted(db, user):
+    """Pages draw their form's token with core/csrf.py (the template context's
+    ``csrf_token``): masked afresh on every render, and checked by Django's middleware."""
+    import re
+
+    strict = Client(enforce_csrf_checks=True)
+    login = reverse("merchants:login")
+    pages = [strict.get(login).content.decode() for _ in range(2)]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', p)[1] for p in pages]
+    assert tokens[0] != tokens[1] and all(len(t) == 64 for t in tokens)
+    r = strict.post(
+        login,
+        {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": tokens[0]},
+    )
+    assert r.status_code == 302  # logged in: the token was Django's to check
+    assert strict.post(login, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+
+
 def test_login_throttling_locks_out(client, db, settings):
     settings.LOGIN_MAX_FAILURES = 3
     make_merchant()
