@@ -73,10 +73,9 @@ def _stream(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
         yield "".join(batch)
 
 
-def _sales_receipts(merchant: Merchant, start: date, end: date, **extra: str) -> Iterator[str]:
-    header = [
-        _("No."),
-        _("Date"),
+def _receipt_header() -> list[str]:
+    """The columns of what sales and refund receipts share (the abstract ``Receipt``)."""
+    return [
         _("Customer"),
         _("Customer email"),
         _("Description"),
@@ -84,6 +83,27 @@ def _sales_receipts(merchant: Merchant, start: date, end: date, **extra: str) ->
         _("Payment method"),
         _("Currency"),
         _("Amount"),
+    ]
+
+
+def _receipt_cells(r: dict[str, Any], unspecified: str) -> list[str]:
+    """A receipt's cells under ``_receipt_header``, from ``selectors.RECEIPT_FIELDS``."""
+    return [
+        text(r["customer_name"] or unspecified),
+        text(r["customer_email"]),
+        text(r["description"]),
+        text(r["line_description"]),
+        text(r["payment_method"]),
+        r["currency"],
+        decimal(r["amount"], r["currency"]),
+    ]
+
+
+def _sales_receipts(merchant: Merchant, start: date, end: date, **extra: str) -> Iterator[str]:
+    header = [
+        _("No."),
+        _("Date"),
+        *_receipt_header(),
         _("Fee"),
         _("Net"),
         _("Refunded"),
@@ -98,13 +118,7 @@ def _sales_receipts(merchant: Merchant, start: date, end: date, **extra: str) ->
             yield [
                 str(r["number"]),
                 iso(r["date"]),
-                text(r["customer_name"] or unspecified),
-                text(r["customer_email"]),
-                text(r["description"]),
-                text(r["line_description"]),
-                text(r["payment_method"]),
-                cur,
-                decimal(r["amount"], cur),
+                *_receipt_cells(r, unspecified),
                 decimal(fee, cur),
                 decimal(None if fee is None else r["amount"] - fee, cur),
                 decimal(r["refunded"], cur),
@@ -120,13 +134,7 @@ def _refund_receipts(merchant: Merchant, start: date, end: date, **extra: str) -
         _("No."),
         _("Date"),
         _("Sales receipt no."),
-        _("Customer"),
-        _("Customer email"),
-        _("Description"),
-        _("Product or service"),
-        _("Payment method"),
-        _("Currency"),
-        _("Amount"),
+        *_receipt_header(),
         _("Payment"),
         _("Refund receipt"),
     ]
@@ -134,18 +142,11 @@ def _refund_receipts(merchant: Merchant, start: date, end: date, **extra: str) -
 
     def rows() -> Iterator[list[str]]:
         for r in selectors.export_refund_receipts(merchant=merchant, start=start, end=end):
-            cur = r["currency"]
             yield [
                 str(r["number"]),
                 iso(r["date"]),
                 str(r["sales_receipt__number"]),
-                text(r["customer_name"] or unspecified),
-                text(r["customer_email"]),
-                text(r["description"]),
-                text(r["line_description"]),
-                text(r["payment_method"]),
-                cur,
-                decimal(r["amount"], cur),
+                *_receipt_cells(r, unspecified),
                 r["refund__payment__public_id"],
                 r["public_id"],
             ]

@@ -147,9 +147,8 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-SALES_FIELDS = (
-    "number",
-    "date",
+# What sales and refund receipts share (the abstract Receipt), as the exports write it.
+RECEIPT_FIELDS = (
     "customer_name",
     "customer_email",
     "description",
@@ -157,6 +156,11 @@ SALES_FIELDS = (
     "payment_method",
     "currency",
     "amount",
+)
+SALES_FIELDS = (
+    "number",
+    "date",
+    *RECEIPT_FIELDS,
     "payment__fee",
     "refunded",
     "payment__public_id",
@@ -166,13 +170,7 @@ REFUND_FIELDS = (
     "number",
     "date",
     "sales_receipt__number",
-    "customer_name",
-    "customer_email",
-    "description",
-    "line_description",
-    "payment_method",
-    "currency",
-    "amount",
+    *RECEIPT_FIELDS,
     "refund__payment__public_id",
     "public_id",
 )
