@@ -88,12 +88,17 @@ def payout_list(request: HttpRequest, merchant: Merchant) -> HttpResponse:
     return render(request, "books/payouts.html", {"page": page, "merchant": merchant})
 
 
-@merchant_required
-def payout_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+def _payout(merchant: Merchant, public_id: str) -> Payout:
+    """The merchant's payout, or a 404 (another merchant's is not found either)."""
     try:
-        payout = selectors.payout_get(merchant=merchant, public_id=public_id)
+        return selectors.payout_get(merchant=merchant, public_id=public_id)
     except Payout.DoesNotExist:
         raise Http404 from None
+
+
+@merchant_required
+def payout_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
+    payout = _payout(merchant, public_id)
     payments = paginate(
         request, selectors.payout_payments(payout=payout), keys=selectors.PAYOUT_ITEM_KEYS, size=50
     )
@@ -116,10 +121,7 @@ def payout_detail(request: HttpRequest, merchant: Merchant, public_id: str) -> H
 @merchant_required
 def payout_refunds(request: HttpRequest, merchant: Merchant, public_id: str) -> HttpResponse:
     """Every refund a payout settled, paged by key."""
-    try:
-        payout = selectors.payout_get(merchant=merchant, public_id=public_id)
-    except Payout.DoesNotExist:
-        raise Http404 from None
+    payout = _payout(merchant, public_id)
     page = paginate(
         request, selectors.payout_refunds(payout=payout), keys=selectors.PAYOUT_ITEM_KEYS, size=50
     )

@@ -97,23 +97,20 @@ def _track(sock: socket.socket | None) -> None:
 
 
 class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """Connects to checked addresses only, and tracks its socket for the current post()'s
+    deadline."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = _connect_checked
 
     def connect(self) -> None:
         super().connect()
-        _track(self.sock)
+        _track(self.sock)  # over HTTPS, the TLS socket (HTTPSConnection.connect's)
 
 
-class _CheckedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_checked
-
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)  # the TLS socket
+class _CheckedHTTPSConnection(_CheckedHTTPConnection, http.client.HTTPSConnection):
+    pass
 
 
 class _CheckedHTTPHandler(urllib.request.HTTPHandler):
