@@ -255,6 +255,8 @@ def test_endpoints_get_only_their_merchants_subscribed_events(merchant, run_task
         ("https://169.254.169.254/latest", True, False),
         ("https://[::1]/x", True, False),
         ("ftp://example.com/x", False, False),
+        ("http://user:pass@127.0.0.1:9/x", False, False),
+        ("https://user@example.com/x", True, False),
     ],
 )
 def test_ssrf_guard(merchant, settings, url, live, ok):
@@ -549,3 +551,23 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(merchant, run
     attempt = delivery.log.get()
     assert attempt.status_code is None and attempt.error == "No complete answer within 1 s."
     assert delivery.status == "pending"
+
+
+def test_an_endpoint_stored_with_a_user_name_gets_an_error_that_says_so(merchant, run_tasks):
+    """urllib takes "user:pass@host" for a host name: an endpoint stored before the check
+    existed is told why no event arrives, not "Name or service not known"."""
+    from paylinks.webhooks.models import WebhookEndpoint
+    from paylinks.webhooks.services import new_secret
+
+    with receiving() as r:
+        WebhookEndpoint.objects.create(
+            merchant=merchant,
+            url=r.url.replace("http://", "http://user:pass@"),
+            secret=new_secret(),
+            enabled_events=["*"],
+        )
+        link_create(merchant=merchant, kind="multi", amount=100, description="L")
+        run_tasks()
+        assert r.requests == []
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.status_code is None and "user name or password" in attempt.error

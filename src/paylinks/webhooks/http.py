@@ -43,7 +43,8 @@ def _resolve(host: str, port: int) -> list[tuple[int, Any]]:
 
 def check_url(url: str, *, resolve: bool = True) -> None:
     """Live mode: https only, and no private, loopback or reserved address. Sandbox mode
-    also allows http and loopback, so a developer can receive events locally."""
+    also allows http and loopback, so a developer can receive events locally. No user
+    name or password: the secret that proves an event is the signature."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -56,6 +57,9 @@ def check_url(url: str, *, resolve: bool = True) -> None:
             if not _sandbox()
             else _("The URL must start with http:// or https://.")
         )
+    if parts.username is not None or parts.password is not None:
+        # urllib would take "user:pass@host" for the host name: no event could arrive.
+        raise UnsafeUrl(_("The URL must not contain a user name or password."))
     if resolve:
         _resolve(parts.hostname, port or 443)
 
