@@ -327,3 +327,18 @@ def test_unknown_query_parameters_are_400(api):
     assert response.status_code == 400
     assert error_of(response)["code"] == "parameter_unknown"
     assert api.get("/payment_links", {"limit": 1, "type": "multi"}).status_code == 200
+
+
+def test_the_openapi_document_names_each_list_after_its_objects(api):
+    document = api.get("/openapi.json").json()
+    names = set(document["components"]["schemas"])
+    assert not [n for n in names if n.startswith("ListOf")], names
+    listed = {
+        "/api/v1/payment_links": "PaymentLinkList",
+        "/api/v1/refunds": "RefundList",
+        "/api/v1/refund_receipts": "RefundReceiptList",
+        "/api/v1/payouts": "PayoutList",
+    }
+    for path, name in listed.items():
+        ok = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert ok["schema"]["$ref"] == f"#/components/schemas/{name}", path

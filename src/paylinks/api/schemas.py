@@ -1,7 +1,7 @@
 """Request and response schemas of /api/v1 (what the OpenAPI document publishes)."""
 
 import datetime
-from typing import TYPE_CHECKING, Annotated, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -234,6 +234,18 @@ class ListOf(BaseModel, Generic[T]):
     url: str
     has_more: bool
     data: list[T]
+
+
+_LISTS: dict[type, type] = {}
+
+
+def list_of(item: type[BaseModel]) -> type[ListOf[Any]]:
+    """The list of ``item``, named after it (``PaymentLinkList``) in the OpenAPI document,
+    where pydantic would write ``ListOf_PaymentLink_``."""
+    if item not in _LISTS:
+        name = item.__name__.removesuffix("Out") + "List"
+        _LISTS[item] = type(name, (ListOf[item],), {"__module__": __name__})  # type: ignore[valid-type]
+    return _LISTS[item]
 
 
 class Page(BaseModel):

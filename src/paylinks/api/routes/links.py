@@ -51,7 +51,7 @@ def create_payment_link(request: HttpRequest, payload: schemas.PaymentLinkCreate
 
 @router.get(
     "/payment_links",
-    response={200: schemas.ListOf[schemas.PaymentLink], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.PaymentLink), **schemas.ERRORS},
     operation_id="list_payment_links",
     summary="List links, newest first",
 )
@@ -151,7 +151,7 @@ def send_payment_link(
 
 @router.get(
     "/payment_links/{link_id}/attempts",
-    response={200: schemas.ListOf[schemas.PaymentAttempt], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.PaymentAttempt), **schemas.ERRORS},
     operation_id="list_payment_link_attempts",
     summary="List a link's payment attempts (outcome=failed: its issues)",
 )

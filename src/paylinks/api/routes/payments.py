@@ -24,7 +24,7 @@ ObjId = Path(..., pattern=r"^[a-z]{2,8}_[a-z0-9]{1,32}$", max_length=40)
 
 @router.get(
     "/payments",
-    response={200: schemas.ListOf[schemas.Payment], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.Payment), **schemas.ERRORS},
     operation_id="list_payments",
     summary="List payments, newest first",
     tags=["payments"],
@@ -58,7 +58,7 @@ def retrieve_payment(request: HttpRequest, payment_id: str = ObjId) -> Any:
 
 @router.get(
     "/sales_receipts",
-    response={200: schemas.ListOf[schemas.SalesReceipt], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.SalesReceipt), **schemas.ERRORS},
     operation_id="list_sales_receipts",
     summary="List sales receipts, newest first",
     tags=["sales_receipts"],

@@ -20,7 +20,7 @@ ObjId = Path(..., pattern=r"^[a-z]{2,8}_[a-z0-9]{1,32}$", max_length=40)
 
 @router.get(
     "/payouts",
-    response={200: schemas.ListOf[schemas.Payout], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.Payout), **schemas.ERRORS},
     operation_id="list_payouts",
     summary="List payouts, newest first",
     tags=["payouts"],

@@ -122,7 +122,7 @@ def create_refund(request: HttpRequest, payload: RefundCreate, payment_id: str =
 
 @router.get(
     "/refunds",
-    response={200: schemas.ListOf[RefundOut], **schemas.ERRORS},
+    response={200: schemas.list_of(RefundOut), **schemas.ERRORS},
     operation_id="list_refunds",
     summary="List refunds, newest first",
     tags=["refunds"],
@@ -160,7 +160,7 @@ def retrieve_refund(request: HttpRequest, refund_id: str = ObjId) -> Any:
 
 @router.get(
     "/refund_receipts",
-    response={200: schemas.ListOf[RefundReceiptOut], **schemas.ERRORS},
+    response={200: schemas.list_of(RefundReceiptOut), **schemas.ERRORS},
     operation_id="list_refund_receipts",
     summary="List refund receipts, newest first",
     tags=["refunds"],

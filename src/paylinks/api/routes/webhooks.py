@@ -64,7 +64,7 @@ def create_webhook_endpoint(request: HttpRequest, payload: schemas.WebhookEndpoi
 
 @router.get(
     "/webhook_endpoints",
-    response={200: schemas.ListOf[schemas.WebhookEndpoint], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.WebhookEndpoint), **schemas.ERRORS},
     operation_id="list_webhook_endpoints",
     summary="List webhook endpoints",
     tags=["webhook_endpoints"],
@@ -137,7 +137,7 @@ def delete_webhook_endpoint(request: HttpRequest, endpoint_id: str = ObjId) -> A
 
 @router.get(
     "/events",
-    response={200: schemas.ListOf[schemas.Event], **schemas.ERRORS},
+    response={200: schemas.list_of(schemas.Event), **schemas.ERRORS},
     operation_id="list_events",
     summary="List events, newest first",
     tags=["events"],
