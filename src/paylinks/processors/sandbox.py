@@ -27,11 +27,13 @@ its simulated daily payout (``paylinks.books.services.payouts_sandbox_make``).
 """
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -178,6 +180,26 @@ def _instrument(token: SandboxToken) -> Instrument:
     )
 
 
+Settling = TypeVar("Settling", SandboxCharge, SandboxRefund)
+
+
+def _settled_if_due(
+    query: "QuerySet[Settling]", reference: str, missing: str, settle: Callable[[Settling], None]
+) -> Settling:
+    """The charge or refund ``reference``, locked while it is read: a pending one whose
+    time has come is moved by ``settle`` (its status and failure code) and saved, once
+    whoever asks at the same time."""
+    with transaction.atomic():
+        row = query.select_for_update(of=("self",)).filter(reference=reference).first()
+        if row is None:
+            raise ProcessorError(f"{missing}: {reference}")
+        due = row.settles_at is not None and row.settles_at <= timezone.now()
+        if row.status == "pending" and due:
+            settle(row)
+            row.save(update_fields=["status", "failure_code"])
+    return row
+
+
 def _result(charge: SandboxCharge) -> ChargeResult:
     return ChargeResult(
         status=charge.status,
@@ -272,23 +294,15 @@ class SandboxProcessor:
 
     def retrieve(self, *, reference: str) -> ChargeResult:
         """The charge as it is now; a bank transfer whose time has come settles or fails."""
-        with transaction.atomic():
-            charge = (
-                SandboxCharge.objects.select_for_update(of=("self",))
-                .select_related("token")
-                .filter(reference=reference)
-                .first()
-            )
-            if charge is None:
-                raise ProcessorError(f"no such payment: {reference}")
-            due = charge.settles_at is not None and charge.settles_at <= timezone.now()
-            if charge.status == "pending" and due:
-                if charge.token and charge.token.fails_at_settlement:
-                    charge.status, charge.failure_code = "failed", "account_closed"
-                else:
-                    charge.status = "succeeded"
-                charge.save(update_fields=["status", "failure_code"])
-        return _result(charge)
+
+        def settle(charge: SandboxCharge) -> None:
+            if charge.token and charge.token.fails_at_settlement:
+                charge.status, charge.failure_code = "failed", "account_closed"
+            else:
+                charge.status = "succeeded"
+
+        query = SandboxCharge.objects.select_related("token")
+        return _result(_settled_if_due(query, reference, "no such payment", settle))
 
     def cancel(self, *, reference: str) -> ChargeResult:
         with transaction.atomic():
@@ -348,23 +362,16 @@ class SandboxProcessor:
 
     def retrieve_refund(self, *, reference: str) -> RefundResult:
         """The refund as it is now; a pending one whose time has come completes."""
-        with transaction.atomic():
-            refund = (
-                SandboxRefund.objects.select_for_update(of=("self",))
-                .select_related("charge__token")
-                .filter(reference=reference)
-                .first()
-            )
-            if refund is None:
-                raise ProcessorError(f"no such refund: {reference}")
-            due = refund.settles_at is not None and refund.settles_at <= timezone.now()
-            if refund.status == "pending" and due:
-                token = refund.charge.token
-                if refund.charge.method == "card" and token and token.fails_at_settlement:
-                    refund.status, refund.failure_code = "failed", "expired_or_canceled_card"
-                else:
-                    refund.status = "succeeded"
-                refund.save(update_fields=["status", "failure_code"])
+
+        def settle(refund: SandboxRefund) -> None:
+            token = refund.charge.token
+            if refund.charge.method == "card" and token and token.fails_at_settlement:
+                refund.status, refund.failure_code = "failed", "expired_or_canceled_card"
+            else:
+                refund.status = "succeeded"
+
+        query = SandboxRefund.objects.select_related("charge__token")
+        refund = _settled_if_due(query, reference, "no such refund", settle)
         return RefundResult(
             status=refund.status,
             reference=refund.reference,
