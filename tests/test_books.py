@@ -194,6 +194,9 @@ def test_a_payout_page_shows_its_latest_refunds_and_pages_them_all(
     assert len(shown) == 10 and set(shown) < {r.public_id for r in refunds}
     all_refunds = reverse("books:payout_refunds", args=[payout.public_id])
     assert all_refunds in detail and 'data-refunds="120"' in detail
+    # Receipt numbers are written in running text's case, as on every other page.
+    number = paid.receipt.number
+    assert f">no. {number}</a>" in detail and f">No. {number}</a>" not in detail
     listed = logged_in.get(all_refunds).content.decode()
     assert set(re.findall(r'data-refund="(re_\w+)"', listed)) == {r.public_id for r in refunds}
 
