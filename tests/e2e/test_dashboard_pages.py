@@ -69,3 +69,72 @@ def test_pages_fit_the_screen(live_server, new_context, settings, language):
         box = badge.bounding_box()
         assert box is not None and box["height"] < 2 * 16 * 1.3  # one line
         context.close()
+
+
+# Every list table on the page: does it fit, is its header hidden from sight only, and does
+# each cell show its column's name (the th's text) before its value?
+STACKED = """() => Array.from(document.querySelectorAll("table.stack")).map(table => {
+  const heads = Array.from(table.querySelectorAll("thead th")).map(th => th.textContent.trim());
+  const wrap = table.closest(".table-wrap") || table.parentElement;
+  const cells = Array.from(table.querySelectorAll("tbody td[data-label]"));
+  return {
+    fits: table.getBoundingClientRect().right <= window.innerWidth + 1
+      && wrap.scrollWidth <= wrap.clientWidth + 1,
+    headHeight: table.querySelector("thead").getBoundingClientRect().height,
+    cells: cells.length,
+    unlabelled: cells.filter(td => {
+      const shown = getComputedStyle(td, "::before").content;
+      return !heads.includes(td.dataset.label) || shown !== JSON.stringify(td.dataset.label);
+    }).map(td => td.dataset.label),
+  };
+})"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
+    live_server, new_context, settings, language
+):
+    from e2e.checkers import axe_violations
+
+    settings.BASE_URL = live_server.url
+    user = make_merchant(email=f"stack-{language}@bakery.test", locale=language)
+    link = link_create(
+        merchant=user.merchant,
+        kind="multi",
+        amount=123456,
+        description="Cours de poterie du samedi matin, avec le matériel",
+        collect_delivery=True,
+    )
+    pay_card(link)
+    pay_card(link, "4000000000000002", name="Dan Declined")  # an issue
+    pages = (
+        "/sales/payment-links/",
+        f"/sales/payment-links/{link.public_id}/",
+        f"/sales/payment-links/{link.public_id}/issues/",
+        "/sales/receipts/",
+    )
+    for width in (390, 1280):
+        context = logged_in_context(
+            new_context,
+            live_server,
+            user,
+            f"{language}-CA",
+            viewport={"width": width, "height": 900},
+        )
+        page = context.new_page()
+        for path in pages:
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.status == 200, path
+            tables = page.evaluate(STACKED)
+            assert tables and all(t["cells"] for t in tables), (path, tables)
+            for table in tables:
+                assert table["fits"], (path, width, table)
+                if width == 390:
+                    assert table["headHeight"] <= 1 and not table["unlabelled"], (path, table)
+                else:
+                    assert table["headHeight"] > 10, (path, table)
+            if width == 390:
+                assert page.evaluate(NO_OVERFLOW), path
+                assert axe_violations(page) == [], path
+                shot(page, f"stacked-{language}-{path.strip('/').replace('/', '-')}")
+        context.close()
