@@ -154,6 +154,37 @@ def test_an_edited_link_or_renamed_business_is_shown_at_once(db, multi_link):
     assert "Boulangerie Lune" in page and "Bakery &amp; Co" not in page
 
 
+def test_the_kept_pages_are_the_last_ones_used_and_bounded(monkeypatch):
+    from paylinks.checkout import pages
+
+    kept = pages._Kept()
+    monkeypatch.setattr(pages, "KEPT", 3)
+    for n in range(3):
+        kept.set(("page", n), f"<p>{n}</p>")
+    assert kept.get(("page", 0)) == "<p>0</p>"  # now the last one used
+    kept.set(("page", 3), "<p>3</p>")  # the least recently used, page 1, goes
+    assert kept.get(("page", 1)) is None
+    assert [kept.get(("page", n)) for n in (0, 2, 3)] == ["<p>0</p>", "<p>2</p>", "<p>3</p>"]
+    kept.clear()
+    assert kept.get(("page", 0)) is None
+
+
+def test_a_row_whose_value_cannot_be_hashed_is_keyed_by_its_text(rf, merchant):
+    """The key is the tuple of what the page reads; a column such as a JSONField's (a
+    dict) cannot be hashed, so the key's text stands for it, still one key per value."""
+    from paylinks.checkout import pages
+    from paylinks.webhooks.models import Event
+
+    request = rf.get("/l/x")
+    same = {"merchant": merchant, "type": "payment.succeeded", "public_id": "evt_same"}
+    one, two = Event(**same, data={"amount": 1}), Event(**same, data={"amount": 2})
+    key = pages._key(request, "t.html", {"n": 1}, rows=one)
+    assert isinstance(key, str) and key != pages._key(request, "t.html", {"n": 1}, rows=two)
+    assert key == pages._key(request, "t.html", {"n": 1}, rows=one)
+    merchant_key = pages._key(request, "t.html", {"n": 1}, rows=merchant)
+    assert isinstance(merchant_key, tuple) and hash(merchant_key) is not None
+
+
 def test_each_language_has_its_page(db, multi_link):
     en = Client().get(multi_link.path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     fr = Client().get(multi_link.path, HTTP_ACCEPT_LANGUAGE="fr").content.decode()

@@ -203,13 +203,6 @@ SESSION_COOKIE_AGE = env_int("SESSION_SECONDS", 12 * 3600)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Each process's rendered hosted pages (checkout/pages.py): a few kB each, bounded.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "paylinks-pages",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 300},
-    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
