@@ -299,6 +299,39 @@ def test_the_pages_csrf_token_is_djangos_own_drawn_in_one_go(rf):
     assert max(drawn.values()) < 3 * min(drawn.values())
 
 
+def test_timestamps_are_read_in_c_as_django_reads_them(db):
+    """On PostgreSQL each timestamptz is parsed by psycopg's C loader: the same values, in
+    the same time zone object, as Django's own loader (psycopg's Python one)."""
+    import datetime
+
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    from conftest import is_postgres
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL's backend")
+    texts = [
+        "2026-11-26 05:27:17.454787+00",
+        "2026-03-08 02:30:00-05",  # a time the clocks skipped in Montréal
+        "1999-12-31 23:59:59.999999+14",
+        "2026-06-01 00:00:00+05:45",
+        "0001-01-01 00:00:00+00",
+        "2026-11-26 12:00:00+00",
+    ]
+    query = "SELECT " + ", ".join(f"'{t}'::timestamptz" for t in texts) + ", NULL::timestamptz"
+    with connection.cursor() as cursor:
+        loader = cursor.cursor.adapters.get_loader(1184, 0)  # timestamptz, text
+        assert loader.__name__ == "TzLoader" and loader.timezone is datetime.UTC
+        cursor.execute(query)
+        fast = cursor.fetchone()
+        register_tzloader(connection.timezone, cursor.cursor)  # Django's, on this cursor
+        cursor.execute(query)
+        django = cursor.fetchone()
+    assert fast == django and fast[-1] is None
+    assert all(v.tzinfo is datetime.UTC for v in fast[:-1])
+    assert fast[0] == datetime.datetime(2026, 11, 26, 5, 27, 17, 454787, tzinfo=datetime.UTC)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_kept_connection_is_checked_without_a_round_trip_and_replaced_when_dropped(
     monkeypatch,
