@@ -425,3 +425,11 @@ def test_the_prepared_attempt_lookup_gives_what_the_orm_gives(db, multi_link, si
     again = attempt_for_checkout(link=multi_link, nonce=declined.checkout)
     assert again.pk == declined.pk and again.outcome == "failed"
     assert getattr(again, "payment", None) is None
+
+
+def test_the_sandbox_scripts_url_is_kept_and_follows_the_static_settings(settings):
+    from paylinks.processors.sandbox import _script_url
+
+    assert _script_url() == "/static/paylinks/sandbox.js"
+    settings.STATIC_URL = "/assets/"
+    assert _script_url() == "/assets/paylinks/sandbox.js"
