@@ -427,9 +427,11 @@ def test_the_prepared_attempt_lookup_gives_what_the_orm_gives(db, multi_link, si
     assert getattr(again, "payment", None) is None
 
 
-def test_the_sandbox_scripts_url_is_kept_and_follows_the_static_settings(settings):
-    from paylinks.processors.sandbox import _script_url
+def test_static_urls_are_worked_out_once_and_follow_the_static_settings(settings):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.templatetags.static import static
 
-    assert _script_url() == "/static/paylinks/sandbox.js"
-    settings.STATIC_URL = "/assets/"
-    assert _script_url() == "/assets/paylinks/sandbox.js"
+    assert static("paylinks/sandbox.js") == "/static/paylinks/sandbox.js"
+    assert staticfiles_storage._urls["paylinks/sandbox.js"] == "/static/paylinks/sandbox.js"
+    settings.STATIC_URL = "/assets/"  # a new storage, with its own memory
+    assert static("paylinks/sandbox.js") == "/assets/paylinks/sandbox.js"

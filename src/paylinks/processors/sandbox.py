@@ -26,17 +26,14 @@ units (1.00 in CAD, USD, EUR). The sandbox keeps no payout ledger: paylinks' boo
 its simulated daily payout (``paylinks.books.services.payouts_sandbox_make``).
 """
 
-import functools
 import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.dispatch import receiver
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -201,18 +198,6 @@ def _settled_if_due(
             settle(row)
             row.save(update_fields=["status", "failure_code"])
     return row
-
-
-@functools.cache
-def _script_url() -> str:
-    """The sandbox's card form script, on every hosted page load: its URL once."""
-    return static("paylinks/sandbox.js")
-
-
-@receiver(setting_changed)
-def _static_changed(setting: str, **kwargs: Any) -> None:
-    if setting.startswith(("STATIC", "STORAGES")):
-        _script_url.cache_clear()
 
 
 def _result(charge: SandboxCharge) -> ChargeResult:
@@ -418,7 +403,7 @@ class SandboxProcessor:
         return {
             "name": "sandbox",
             "test_mode": True,
-            "script": _script_url(),
+            "script": static("paylinks/sandbox.js"),
             "script_origins": [],
             "connect_origins": [],
             "frame_origins": [],
