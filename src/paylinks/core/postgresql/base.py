@@ -19,8 +19,8 @@ other queries keep its default client-side binding. (Behind PgBouncer in transac
 mode, this needs PgBouncer 1.21+ with ``max_prepared_statements`` set.)
 
 And timestamps are read by psycopg's own parser (in C with psycopg[binary]) where
-Django's loader runs psycopg's pure-Python one for each value: a fifth of the CPU of
-reading the hosted page's link, merchant and account.
+Django's loader runs psycopg's pure-Python one for each value: ~10 % of the CPU of
+reading the hosted page's link, merchant and account, more on a list's page.
 """
 
 import select
