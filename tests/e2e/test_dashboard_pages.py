@@ -136,5 +136,13 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
             if width == 390:
                 assert page.evaluate(NO_OVERFLOW), path
                 assert axe_violations(page) == [], path
+                # A filter's label stays on the line of its list (the links' status, type).
+                pairs = page.locator(".filters .filter").all()
+                assert len(pairs) == (2 if path == pages[0] else 0), path
+                for pair in pairs:
+                    label = pair.locator("label").bounding_box()
+                    select = pair.locator("select").bounding_box()
+                    assert label and select and label["y"] < select["y"] + select["height"]
+                    assert select["y"] < label["y"] + label["height"], (path, label, select)
                 shot(page, f"stacked-{language}-{path.strip('/').replace('/', '-')}")
         context.close()
