@@ -169,6 +169,27 @@ def test_the_kept_pages_are_the_last_ones_used_and_bounded(monkeypatch):
     assert kept.get(("page", 0)) is None
 
 
+def test_the_kept_pages_keys_hold_no_secret_in_clear_and_still_follow_it(db, multi_link):
+    """A payments account's Stripe keys (encrypted columns) stand in the key as a keyed
+    digest: kept for the page's life, they must not be there in clear; changed, they still
+    make a new key."""
+    from paylinks.checkout import pages
+
+    account = multi_link.merchant.payments_account
+    account.stripe_secret_key = "sk_live_NOT_IN_MEMORY"
+    account.stripe_webhook_secret = "whsec_NOT_IN_MEMORY"
+    account.save()
+    pages._kept.clear()
+    assert Client().get(multi_link.path).status_code == 200
+    kept = list(pages._kept._pages)
+    assert len(kept) == 1
+    assert "NOT_IN_MEMORY" not in repr(kept)
+    account.stripe_secret_key = "sk_live_ROTATED"
+    account.save()
+    assert Client().get(multi_link.path).status_code == 200
+    assert len(pages._kept._pages) == 2 and "ROTATED" not in repr(list(pages._kept._pages))
+
+
 def test_a_row_whose_value_cannot_be_hashed_is_keyed_by_its_text(rf, merchant):
     """The key is the tuple of what the page reads; a column such as a JSONField's (a
     dict) cannot be hashed, so the key's text stands for it, still one key per value."""

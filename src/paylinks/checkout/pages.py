@@ -15,9 +15,12 @@ link: their messages and banners are their own).
 
 The key is that tuple itself, in a dictionary of this process (the last ``KEPT`` pages
 used), not a digest of its text in Django's local-memory cache: building the text,
-hashing it and unpickling the kept page there cost ~15 % of a hosted GET's CPU.
+hashing it and unpickling the kept page there cost ~15 % of a hosted GET's CPU. Only the
+encrypted columns (a payments account's Stripe keys) are digested, so that no secret is
+kept in clear in the keys.
 """
 
+import hashlib
 import operator
 import secrets
 import threading
@@ -34,6 +37,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from paylinks.core.crypto import EncryptedTextField
 from paylinks.core.csrf import get_token
 
 # Random per process: no text a merchant or a customer types can be taken for them.
@@ -82,15 +86,34 @@ MOVED_BY_PAYMENTS = {
 
 
 _COLUMNS: dict[type[Model], Callable[[Model], tuple[Any, ...]]] = {}
+# Secrets (a Stripe key…) stand in the key as a keyed digest: a change still makes a new
+# page, and the kept keys hold no secret in clear.
+_SEAL = secrets.token_bytes(32)
+
+
+def _sealed(value: Any) -> bytes:
+    return hashlib.blake2b(str(value).encode(), key=_SEAL, digest_size=16).digest()
 
 
 def _columns(model: type[Model]) -> Callable[[Model], tuple[Any, ...]]:
     """Reads a row's columns (but the counters payments move) in one call."""
     if model not in _COLUMNS:
         moved = MOVED_BY_PAYMENTS.get(model._meta.label, set())
-        names = [f.attname for f in model._meta.concrete_fields if f.attname not in moved]
-        get = operator.attrgetter(*names)
-        _COLUMNS[model] = get if len(names) > 1 else lambda obj: (get(obj),)
+        fields = [f for f in model._meta.concrete_fields if f.attname not in moved]
+        get = operator.attrgetter(*(f.attname for f in fields))
+        read = get if len(fields) > 1 else lambda obj: (get(obj),)
+        hidden = [i for i, f in enumerate(fields) if isinstance(f, EncryptedTextField)]
+        if hidden:
+
+            def read_sealed(obj: Model, read: Callable[[Model], Any] = read) -> tuple[Any, ...]:
+                values = list(read(obj))
+                for i in hidden:
+                    values[i] = _sealed(values[i])
+                return tuple(values)
+
+            _COLUMNS[model] = read_sealed
+        else:
+            _COLUMNS[model] = read
     return _COLUMNS[model]
 
 
