@@ -8,6 +8,7 @@ from e2e.conftest import shot
 from e2e.test_sending_pages import logged_in_context
 from pay import pay_card
 from paylinks.links.services import link_create
+from paylinks.receipts.refunds import refund_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +78,22 @@ STACKED = """() => Array.from(document.querySelectorAll("table.stack")).map(tabl
   const heads = Array.from(table.querySelectorAll("thead th")).map(th => th.textContent.trim());
   const wrap = table.closest(".table-wrap") || table.parentElement;
   const cells = Array.from(table.querySelectorAll("tbody td[data-label]"));
+  // A column's name as the cell shows it (its ::before), measured on a copy: taller than
+  // the cell, it would run into the next row.
+  const overflowing = cells.filter(td => {
+    const shown = getComputedStyle(td, "::before");
+    const copy = document.createElement("div");
+    copy.textContent = td.dataset.label;
+    Object.assign(copy.style, {position: "absolute", visibility: "hidden", font: shown.font,
+      lineHeight: shown.lineHeight, width: shown.width, boxSizing: "border-box",
+      paddingRight: shown.paddingRight});
+    document.body.appendChild(copy);
+    const tall = copy.getBoundingClientRect().height > td.getBoundingClientRect().height + 1;
+    copy.remove();
+    return tall;
+  }).map(td => td.dataset.label);
   return {
+    overflowing,
     fits: table.getBoundingClientRect().right <= window.innerWidth + 1
       && wrap.scrollWidth <= wrap.clientWidth + 1,
     headHeight: table.querySelector("thead").getBoundingClientRect().height,
@@ -105,13 +121,23 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
         description="Cours de poterie du samedi matin, avec le matériel",
         collect_delivery=True,
     )
-    pay_card(link)
+    paid = pay_card(link).payment
     pay_card(link, "4000000000000002", name="Dan Declined")  # an issue
+    refund_create(
+        payment=paid,
+        amount=500,
+        reason="requested_by_customer",
+        note="Croissant écrasé pendant la livraison",
+        idempotency_key=f"stack-{language}",
+        source="dashboard",
+        requested_by=None,
+    )
     pages = (
         "/sales/payment-links/",
         f"/sales/payment-links/{link.public_id}/",
         f"/sales/payment-links/{link.public_id}/issues/",
         "/sales/receipts/",
+        f"/sales/payments/{paid.public_id}/",  # its refunds: "Reçu de remboursement"
     )
     for width in (390, 1280):
         context = logged_in_context(
@@ -131,6 +157,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
                 assert table["fits"], (path, width, table)
                 if width == 390:
                     assert table["headHeight"] <= 1 and not table["unlabelled"], (path, table)
+                    assert not table["overflowing"], (path, table)
                 else:
                     assert table["headHeight"] > 10, (path, table)
             if width == 390:
