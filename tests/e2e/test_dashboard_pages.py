@@ -9,6 +9,7 @@ from e2e.test_sending_pages import logged_in_context
 from pay import pay_card
 from paylinks.links.services import link_create
 from paylinks.receipts.refunds import refund_create
+from paylinks.webhooks.services import endpoint_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -132,6 +133,12 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
         source="dashboard",
         requested_by=None,
     )
+    endpoint = endpoint_create(
+        merchant=user.merchant,
+        url="http://127.0.0.1:9/" + "webhooks-for-the-shop/" * 4 + "paylinks",
+        description="",
+        enabled_events=["*"],
+    )
     pages = (
         "/sales/payment-links/",
         f"/sales/payment-links/{link.public_id}/",
@@ -172,4 +179,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
                     assert label and select and label["y"] < select["y"] + select["height"]
                     assert select["y"] < label["y"] + label["height"], (path, label, select)
                 shot(page, f"stacked-{language}-{path.strip('/').replace('/', '-')}")
+        if width == 390:  # a heading that is one long word (a webhook's URL) wraps too
+            page.goto(f"{live_server.url}/developers/webhooks/{endpoint.public_id}/")
+            assert page.evaluate(NO_OVERFLOW)
         context.close()
