@@ -48,8 +48,10 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
-    def receives(self, event_type: str) -> bool:
-        return "*" in self.enabled_events or event_type in self.enabled_events
+
+def subscribed(enabled_events: list[str], event_type: str) -> bool:
+    """Whether an endpoint with these ``enabled_events`` receives ``event_type``."""
+    return "*" in enabled_events or event_type in enabled_events
 
 
 class Event(models.Model):

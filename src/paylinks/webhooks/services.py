@@ -19,7 +19,13 @@ from standardwebhooks import Webhook
 from paylinks.core.prepared import INT_MARK, PreparedValues
 from paylinks.merchants.models import Merchant
 from paylinks.webhooks import http
-from paylinks.webhooks.models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
+from paylinks.webhooks.models import (
+    Delivery,
+    DeliveryAttempt,
+    Event,
+    WebhookEndpoint,
+    subscribed,
+)
 
 EVENT_TYPES = (
     "payment_link.created",
@@ -93,7 +99,7 @@ def event_record(*, merchant: Merchant, type: str, obj: Model) -> Event:  # noqa
             livemode=_livemode(),
         )
         for endpoint_id, enabled in _ENDPOINTS.all(merchant.pk):
-            if "*" in enabled or type in enabled:  # WebhookEndpoint.receives
+            if subscribed(enabled, type):
                 delivery = Delivery.objects.create(
                     endpoint_id=endpoint_id, event=event, next_attempt_at=now
                 )
