@@ -20,12 +20,17 @@ def one_line(text: str) -> str:
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
-def merchant_reply_to(merchant: Merchant) -> list[str]:
-    """The address a customer's reply goes to: the merchant's first (owner) user."""
-    email = (
-        merchant.users.filter(is_active=True).order_by("id").values_list("email", flat=True).first()
+def merchant_addresses(merchant: Merchant) -> list[str]:
+    """The merchant's active users' addresses, the owner (its first user) first."""
+    return list(
+        merchant.users.filter(is_active=True).order_by("id").values_list("email", flat=True)
     )
-    return [email] if email else []
+
+
+def merchant_reply_to(merchant: Merchant, addresses: list[str] | None = None) -> list[str]:
+    """The address a customer's reply goes to: the merchant's owner, the first of
+    ``merchant_addresses`` (``addresses``, when the caller has read them already)."""
+    return (merchant_addresses(merchant) if addresses is None else addresses)[:1]
 
 
 def email_build(

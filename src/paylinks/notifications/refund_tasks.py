@@ -6,8 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 from django_tasks import task
 
-from paylinks.notifications.emails import merchant_reply_to
-from paylinks.notifications.tasks import _merchant_emails, _retry_later, _send
+from paylinks.notifications.emails import merchant_addresses, merchant_reply_to
+from paylinks.notifications.tasks import _retry_later, _send
 
 
 @task()
@@ -44,7 +44,7 @@ def send_refund_email(*, refund_id: int, event: str, audience: str, tries: int =
                 )
             )
     else:
-        language, to = refund.merchant.locale, _merchant_emails(refund.merchant)
+        language, to = refund.merchant.locale, merchant_addresses(refund.merchant)
         reply_to = [payment.payer_email]
     try:
         _send(

@@ -24,8 +24,7 @@ from paylinks.checkout.selectors import payment_with_receipt
 from paylinks.core.db import single_statement
 from paylinks.core.text import single_line
 from paylinks.links.models import PaymentLink
-from paylinks.merchants.models import Merchant
-from paylinks.notifications.emails import email_build
+from paylinks.notifications.emails import email_build, merchant_addresses, merchant_reply_to
 from paylinks.notifications.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -119,13 +118,6 @@ def _retry_later(task_: Task, tries: int, error: OSError, **kwargs: object) -> N
     task_.using(run_after=timezone.now() + delay).enqueue(tries=tries + 1, **kwargs)
 
 
-def _merchant_emails(merchant: Merchant) -> list[str]:
-    """The merchant's active users' addresses, the owner (the first) first."""
-    return list(
-        merchant.users.filter(is_active=True).order_by("id").values_list("email", flat=True)
-    )
-
-
 def _payment_email(payment: Payment, event: str, audience: str, users: list[str]) -> None:
     """One message about ``payment``: the customer's receipt (or pending/failed notice),
     or the merchant's confirmation (to ``users``, the merchant's addresses)."""
@@ -142,7 +134,8 @@ def _payment_email(payment: Payment, event: str, audience: str, users: list[str]
         "event": event,
     }
     if audience == "customer":  # replies go to the business, and the business's to the payer
-        language, to, reply_to = payment.payer_language, [payment.payer_email], users[:1]
+        reply_to = merchant_reply_to(payment.merchant, users)
+        language, to = payment.payer_language, [payment.payer_email]
     else:
         language, to, reply_to = payment.merchant.locale, users, [payment.payer_email]
     attachments = []
@@ -175,7 +168,7 @@ def send_payment_emails(*, payment_id: int, event: str, tries: int = 1) -> None:
     payment = payment_with_receipt(pk=payment_id)
     if payment is None:
         return
-    users = _merchant_emails(payment.merchant)
+    users = merchant_addresses(payment.merchant)
     failed: OSError | None = None
     for audience in ("customer", "merchant"):
         try:
@@ -193,7 +186,7 @@ def send_payment_email(*, payment_id: int, event: str, audience: str, tries: int
     if payment is None:
         return
     try:
-        _payment_email(payment, event, audience, _merchant_emails(payment.merchant))
+        _payment_email(payment, event, audience, merchant_addresses(payment.merchant))
     except OSError as error:  # smtplib's errors are OSErrors: the server is down or refuses
         _retry_later(
             send_payment_email,
