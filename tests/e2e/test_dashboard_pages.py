@@ -8,7 +8,6 @@ from e2e.conftest import shot
 from e2e.test_sending_pages import logged_in_context
 from pay import pay_card
 from paylinks.links.services import link_create
-from paylinks.receipts.refunds import refund_create
 from paylinks.webhooks.services import endpoint_create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -109,7 +108,7 @@ STACKED = """() => Array.from(document.querySelectorAll("table.stack")).map(tabl
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
-    live_server, new_context, settings, language
+    live_server, new_context, settings, language, book_refund
 ):
     from e2e.checkers import axe_violations
 
@@ -124,15 +123,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desktop(
     )
     paid = pay_card(link).payment
     pay_card(link, "4000000000000002", name="Dan Declined")  # an issue
-    refund_create(
-        payment=paid,
-        amount=500,
-        reason="requested_by_customer",
-        note="Croissant écrasé pendant la livraison",
-        idempotency_key=f"stack-{language}",
-        source="dashboard",
-        requested_by=None,
-    )
+    book_refund(paid, 500)
     endpoint = endpoint_create(
         merchant=user.merchant,
         url="http://127.0.0.1:9/" + "webhooks-for-the-shop/" * 4 + "paylinks",
